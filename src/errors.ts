@@ -1,0 +1,43 @@
+/** Stable codes of `GaussianMixtureError`; the message says what failed and what to change. */
+export type GaussianMixtureErrorCode =
+  /** predict/score/sample/... called before `fit` (or after `dispose`). */
+  | 'NOT_FITTED'
+  /** A covariance is not positive definite even with `regCovar` added. */
+  | 'ILL_DEFINED_COVARIANCE'
+  /** The log-likelihood became non-finite (overflowing data, or all densities underflowed). */
+  | 'NUMERICAL_FAILURE'
+  /** The requested backend cannot run here (e.g. `backend: 'wasm'` without WebAssembly). */
+  | 'BACKEND_UNAVAILABLE';
+
+/** Numerical failures and misuse. Argument problems throw `TypeError`/`RangeError` instead. */
+export class GaussianMixtureError extends Error {
+  readonly code: GaussianMixtureErrorCode;
+  constructor(code: GaussianMixtureErrorCode, message: string) {
+    super(message);
+    this.name = 'GaussianMixtureError';
+    this.code = code;
+  }
+}
+
+/** Short, readable rendering of an offending value for error messages. */
+export function describe(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'function') return 'a function';
+  if (Array.isArray(value)) return `an array of length ${value.length}`;
+  if (ArrayBuffer.isView(value)) return `a ${value.constructor.name} of length ${(value as unknown as ArrayLike<number>).length}`;
+  if (value === null) return 'null';
+  if (typeof value === 'object') return 'an object';
+  return String(value);
+}
+
+export function notFitted(method: string): GaussianMixtureError {
+  return new GaussianMixtureError(
+    'NOT_FITTED',
+    `${method}() needs a fitted model: call fit(X) first (or restore one with GaussianMixture.fromJSON).`,
+  );
+}
+
+export function abortError(signal: AbortSignal): unknown {
+  if (signal.reason !== undefined) return signal.reason;
+  return new DOMException('The fit was aborted.', 'AbortError');
+}

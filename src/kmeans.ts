@@ -1,0 +1,164 @@
+import type { Matrix } from './types.js';
+import type { Random } from './random.js';
+
+type Rows = Matrix<Float64Array> | Matrix<Float32Array>;
+
+/** Squared Euclidean distance between row i of X and centre c (differences first: exact far from 0). */
+function dist2(X: Rows, i: number, centers: Float64Array, c: number): number {
+  const { data, cols: d } = X;
+  let s = 0;
+  for (let j = 0; j < d; j++) {
+    const t = data[i * d + j] - centers[c * d + j];
+    s += t * t;
+  }
+  return s;
+}
+
+/** Index of the nearest centre of every row, into `labels`; returns each row's squared distance in `closest`. */
+export function assignNearest(X: Rows, centers: Float64Array, k: number, labels: Int32Array, closest?: Float64Array): void {
+  for (let i = 0; i < X.rows; i++) {
+    let best = Infinity;
+    let arg = 0;
+    for (let c = 0; c < k; c++) {
+      const t = dist2(X, i, centers, c);
+      if (t < best) {
+        best = t;
+        arg = c;
+      }
+    }
+    labels[i] = arg;
+    if (closest) closest[i] = best;
+  }
+}
+
+/**
+ * Greedy k-means++ seeding (Arthur & Vassilvitskii 2007, with scikit-learn's 2 + ln k local trials):
+ * returns k centres chosen among the rows, each drawn with probability proportional to
+ * weight x squared distance to the nearest centre chosen so far.
+ */
+export function kmeansPlusPlus(X: Rows, w: Float64Array | null, k: number, rng: Random): Float64Array {
+  const { rows: n, cols: d, data } = X;
+  const centers = new Float64Array(k * d);
+  const trials = 2 + Math.floor(Math.log(k));
+  const closest = new Float64Array(n);
+  const candidate = new Float64Array(n);
+  const best = new Float64Array(n);
+  const weight = (i: number): number => (w ? w[i] : 1);
+
+  const setCenter = (c: number, i: number): void => {
+    for (let j = 0; j < d; j++) centers[c * d + j] = data[i * d + j];
+  };
+  setCenter(0, drawIndex(n, (i) => weight(i), rng));
+  let potential = 0;
+  for (let i = 0; i < n; i++) {
+    closest[i] = dist2(X, i, centers, 0);
+    potential += weight(i) * closest[i];
+  }
+  for (let c = 1; c < k; c++) {
+    let bestPotential = Infinity;
+    let bestIndex = 0;
+    for (let t = 0; t < trials; t++) {
+      const idx = potential > 0 ? drawIndex(n, (i) => weight(i) * closest[i], rng, potential) : drawIndex(n, weight, rng);
+      setCenter(c, idx);
+      let pot = 0;
+      for (let i = 0; i < n; i++) {
+        candidate[i] = Math.min(closest[i], dist2(X, i, centers, c));
+        pot += weight(i) * candidate[i];
+      }
+      if (pot < bestPotential) {
+        bestPotential = pot;
+        bestIndex = idx;
+        best.set(candidate);
+      }
+    }
+    setCenter(c, bestIndex);
+    closest.set(best);
+    potential = bestPotential;
+  }
+  return centers;
+}
+
+/** Draws an index with probability mass(i) / total (total computed when not given). */
+function drawIndex(n: number, mass: (i: number) => number, rng: Random, total?: number): number {
+  let sum = total;
+  if (sum === undefined) {
+    sum = 0;
+    for (let i = 0; i < n; i++) sum += mass(i);
+  }
+  let r = rng.uniform() * sum;
+  for (let i = 0; i < n; i++) {
+    r -= mass(i);
+    if (r < 0 && mass(i) > 0) return i;
+  }
+  for (let i = n - 1; i >= 0; i--) if (mass(i) > 0) return i;
+  return n - 1;
+}
+
+/**
+ * Lloyd's k-means from k-means++ seeds (weighted when `w` is given). Stops when the labels stop
+ * changing, when the total squared centre shift falls below 1e-4 x the mean column variance
+ * (scikit-learn's tolerance), or after `maxIter` rounds. An empty cluster is moved to the row
+ * farthest from its centre. Returns the labels.
+ */
+export function kmeans(X: Rows, w: Float64Array | null, k: number, rng: Random, maxIter = 300): Int32Array {
+  const { rows: n, cols: d, data } = X;
+  const centers = kmeansPlusPlus(X, w, k, rng);
+  const labels = new Int32Array(n).fill(-1);
+  const next = new Int32Array(n);
+  const closest = new Float64Array(n);
+  const sums = new Float64Array(k * d);
+  const counts = new Float64Array(k);
+  const tol = 1e-4 * meanColumnVariance(X);
+
+  for (let iter = 0; iter < maxIter; iter++) {
+    assignNearest(X, centers, k, next, closest);
+    let changed = 0;
+    for (let i = 0; i < n; i++) if (next[i] !== labels[i]) changed++;
+    labels.set(next);
+    if (changed === 0) break;
+
+    sums.fill(0);
+    counts.fill(0);
+    for (let i = 0; i < n; i++) {
+      const c = labels[i];
+      const wi = w ? w[i] : 1;
+      counts[c] += wi;
+      for (let j = 0; j < d; j++) sums[c * d + j] += wi * data[i * d + j];
+    }
+    let shift = 0;
+    for (let c = 0; c < k; c++) {
+      if (counts[c] > 0) {
+        for (let j = 0; j < d; j++) {
+          const v = sums[c * d + j] / counts[c];
+          shift += (v - centers[c * d + j]) ** 2;
+          centers[c * d + j] = v;
+        }
+      } else {
+        let far = 0;
+        for (let i = 1; i < n; i++) if (closest[i] > closest[far]) far = i;
+        for (let j = 0; j < d; j++) centers[c * d + j] = data[far * d + j];
+        closest[far] = 0;
+        shift = Infinity;
+      }
+    }
+    if (shift <= tol) {
+      assignNearest(X, centers, k, labels);
+      break;
+    }
+  }
+  return labels;
+}
+
+function meanColumnVariance(X: Rows): number {
+  const { rows: n, cols: d, data } = X;
+  let total = 0;
+  for (let j = 0; j < d; j++) {
+    let mean = 0;
+    for (let i = 0; i < n; i++) mean += data[i * d + j];
+    mean /= n;
+    let v = 0;
+    for (let i = 0; i < n; i++) v += (data[i * d + j] - mean) ** 2;
+    total += v / n;
+  }
+  return total / d;
+}

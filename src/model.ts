@@ -1,0 +1,371 @@
+import type { CovarianceType, Matrix, MatrixInput } from './types.js';
+import { kernelFamily } from './types.js';
+import type { Backend, BackendName } from './backend/types.js';
+import { createBackend, createBackendSync } from './backend/create.js';
+import type { GaussianMixtureOptions, ResolvedOptions } from './options.js';
+import { resolveOptions } from './options.js';
+import { toMatrix, toSampleWeight } from './input.js';
+import type { EmRun } from './em.js';
+import { runEm } from './em.js';
+import { initialEstimate } from './init.js';
+import type { Mixture } from './params.js';
+import { covarianceSize, factorize, fromPrecisions } from './params.js';
+import { Random, randomSeed } from './random.js';
+import { choleskyLower } from './linalg.js';
+import { abortError, describe, notFitted } from './errors.js';
+
+/** Covariances or precision factors in scikit-learn's shape for the covariance type. */
+export type NestedArray = number[] | number[][] | number[][][];
+
+export interface FitOptions {
+  /** Non-negative per-sample weights (length n); integer weights fit like repeated rows. */
+  sampleWeight?: ArrayLike<number>;
+}
+
+/** What `toJSON` writes and `fromJSON` reads. */
+export interface GaussianMixtureJSON {
+  format: 'gmm-wasm/model';
+  version: 1;
+  options: Omit<ResolvedOptions, 'onIteration' | 'signal' | 'init'>;
+  nFeatures: number;
+  weights: number[];
+  means: number[][];
+  covariances: NestedArray;
+  precisionsCholesky: NestedArray;
+  converged: boolean;
+  nIter: number;
+  lowerBound: number;
+  history: number[];
+}
+
+interface FitState {
+  mixture: Mixture;
+  converged: boolean;
+  nIter: number;
+  lowerBound: number;
+  history: number[];
+}
+
+/**
+ * A Gaussian mixture fitted by Expectation-Maximization (scikit-learn's GaussianMixture, camelCase).
+ * One WebAssembly instance (or JS backend) per model, reused by every call; `dispose()` frees it.
+ */
+export class GaussianMixture {
+  private readonly opts: ResolvedOptions;
+  private backend: Backend | null = null;
+  private state: FitState | null = null;
+
+  constructor(options: GaussianMixtureOptions = {}) {
+    this.opts = resolveOptions(options);
+  }
+
+  /** The resolved options (defaults filled in). */
+  get options(): Readonly<ResolvedOptions> {
+    return { ...this.opts };
+  }
+
+  /**
+   * Estimates the parameters by EM, keeping the best of `nInit` runs, then a final E-step.
+   * X: n x d with n >= nComponents, finite values. Never mutates X or sampleWeight.
+   */
+  async fit(X: MatrixInput, fitOptions: FitOptions = {}): Promise<this> {
+    const data = toMatrix(X);
+    const weights = fitOptions.sampleWeight !== undefined ? toSampleWeight(fitOptions.sampleWeight, data.rows) : null;
+    const o = this.opts;
+    const k = o.nComponents;
+    const type = o.covarianceType;
+    if (data.rows < k) {
+      throw new RangeError(`X has ${data.rows} rows but nComponents is ${k}; a mixture needs at least as many rows as components.`);
+    }
+    const warm = o.warmStart && this.state !== null;
+    if (warm && data.cols !== this.state!.mixture.d) {
+      throw new RangeError(`X has ${data.cols} columns but the model (warmStart) was fitted with ${this.state!.mixture.d}.`);
+    }
+    if (o.signal?.aborted) throw abortError(o.signal);
+
+    const backend = await this.ensureBackend();
+    backend.setData(data, weights, k, kernelFamily(type));
+    const rng = new Random(o.seed ?? randomSeed());
+    const settings = { ...o, type };
+
+    let best: EmRun | null = null;
+    const runs = warm ? 1 : o.nInit;
+    for (let r = 0; r < runs; r++) {
+      const runRng = new Random(rng.fork());
+      const start = warm
+        ? this.state!.mixture
+        : factorize(
+            initialEstimate(o.init, { X: data, weights, k, type, regCovar: o.regCovar, rng: runRng, backend }),
+            backend,
+            o.regCovar,
+            'at initialisation',
+          );
+      const run = await runEm(backend, backend, start, { ...settings, init: r }, warm ? this.state!.lowerBound : -Infinity);
+      if (best === null || run.lowerBound > best.lowerBound) best = run;
+    }
+
+    // Final E-step: the log-likelihood at the returned parameters closes the history.
+    backend.setParams(best!.mixture.kernel);
+    const total = backend.score(new Float64Array(data.rows), null);
+    const weightSum = weights ? weights.reduce((a, b) => a + b, 0) : data.rows;
+    this.state = {
+      mixture: best!.mixture,
+      converged: best!.converged,
+      nIter: best!.nIter,
+      lowerBound: best!.lowerBound,
+      history: [...best!.history, total / weightSum],
+    };
+    return this;
+  }
+
+  /** fit(X) then the labels of X; equal to `fit(X)` followed by `predict(X)`. */
+  async fitPredict(X: MatrixInput, fitOptions: FitOptions = {}): Promise<Int32Array> {
+    await this.fit(X, fitOptions);
+    return this.predict(X);
+  }
+
+  /** Most probable component of every row (argmax of the responsibilities). */
+  predict(X: MatrixInput): Int32Array {
+    const { data, k } = this.responsibilities(X, 'predict');
+    const n = data.length / k;
+    const labels = new Int32Array(n);
+    for (let i = 0; i < n; i++) {
+      let arg = 0;
+      for (let c = 1; c < k; c++) if (data[i * k + c] > data[i * k + arg]) arg = c;
+      labels[i] = arg;
+    }
+    return labels;
+  }
+
+  /** Responsibilities p(component | x), n x k, rows summing to 1. */
+  predictProba(X: MatrixInput): Matrix<Float64Array> {
+    const { data, k } = this.responsibilities(X, 'predictProba');
+    return { data, rows: data.length / k, cols: k };
+  }
+
+  /** log p(x_i) of every row under the mixture. */
+  scoreSamples(X: MatrixInput): Float64Array {
+    const { backend, rows } = this.load(X, 'scoreSamples');
+    const logProb = new Float64Array(rows);
+    backend.score(logProb, null);
+    return logProb;
+  }
+
+  /** Mean log-likelihood per row. */
+  score(X: MatrixInput): number {
+    const { backend, rows } = this.load(X, 'score');
+    return backend.score(new Float64Array(rows), null) / rows;
+  }
+
+  /** Bayesian information criterion -2 n L + p ln n (lower is better). */
+  bic(X: MatrixInput): number {
+    const m = toMatrix(X);
+    return -2 * this.score(m) * m.rows + this.nParameters() * Math.log(m.rows);
+  }
+
+  /** Akaike information criterion -2 n L + 2 p (lower is better). */
+  aic(X: MatrixInput): number {
+    const m = toMatrix(X);
+    return -2 * this.score(m) * m.rows + 2 * this.nParameters();
+  }
+
+  /** Free parameters: k d means + (k - 1) weights + the covariance parameters. */
+  nParameters(): number {
+    const { k, d, type } = this.fitted('nParameters').mixture;
+    const cov = { full: (k * d * (d + 1)) / 2, tied: (d * (d + 1)) / 2, diag: k * d, spherical: k }[type];
+    return k * d + k - 1 + cov;
+  }
+
+  /**
+   * Draws n rows from the fitted mixture, grouped by component as scikit-learn does.
+   * `seed` defaults to a random one.
+   */
+  sample(n: number, seed?: number): { X: Matrix<Float64Array>; labels: Int32Array } {
+    const { mixture } = this.fitted('sample');
+    if (!Number.isInteger(n) || n < 1) throw new RangeError(`n must be an integer >= 1, got ${describe(n)}.`);
+    if (seed !== undefined && !(Number.isInteger(seed) && seed >= 0 && seed <= 0xffffffff)) {
+      throw new RangeError(`seed must be an integer from 0 to 4294967295, got ${describe(seed)}.`);
+    }
+    const { k, d, type, weights, means, covariances } = mixture;
+    const rng = new Random(seed ?? randomSeed());
+    const counts = new Int32Array(k);
+    for (let i = 0; i < n; i++) {
+      let u = rng.uniform();
+      let c = 0;
+      while (c < k - 1 && u >= weights[c]) u -= weights[c++];
+      counts[c]++;
+    }
+    const data = new Float64Array(n * d);
+    const labels = new Int32Array(n);
+    const L = new Float64Array(d * d);
+    const z = new Float64Array(d);
+    let row = 0;
+    for (let c = 0; c < k; c++) {
+      if (type === 'full' || type === 'tied') choleskyLower(covariances, type === 'full' ? c * d * d : 0, d, L);
+      for (let s = 0; s < counts[c]; s++, row++) {
+        for (let j = 0; j < d; j++) z[j] = rng.normal();
+        for (let a = 0; a < d; a++) {
+          let v = means[c * d + a];
+          if (type === 'full' || type === 'tied') {
+            for (let b = 0; b <= a; b++) v += L[a * d + b] * z[b];
+          } else {
+            v += Math.sqrt(type === 'diag' ? covariances[c * d + a] : covariances[c]) * z[a];
+          }
+          data[row * d + a] = v;
+        }
+        labels[row] = c;
+      }
+    }
+    return { X: { data, rows: n, cols: d }, labels };
+  }
+
+  get weights(): number[] {
+    return Array.from(this.fitted('weights').mixture.weights);
+  }
+
+  get means(): number[][] {
+    const { means, k, d } = this.fitted('means').mixture;
+    return rows(means, k, d);
+  }
+
+  /** full: k x d x d, tied: d x d, diag: k x d, spherical: k. */
+  get covariances(): NestedArray {
+    const m = this.fitted('covariances').mixture;
+    return nest(m.covariances, m.type, m.k, m.d);
+  }
+
+  /** Cholesky factors of the precision matrices (scikit-learn's precisions_cholesky_), same shapes as covariances. */
+  get precisionsCholesky(): NestedArray {
+    const m = this.fitted('precisionsCholesky').mixture;
+    return nest(m.precChol, m.type, m.k, m.d);
+  }
+
+  get converged(): boolean {
+    return this.fitted('converged').converged;
+  }
+
+  get nIter(): number {
+    return this.fitted('nIter').nIter;
+  }
+
+  /** Mean log-likelihood at the parameters before the last M-step of the best run (scikit-learn's lower_bound_). */
+  get lowerBound(): number {
+    return this.fitted('lowerBound').lowerBound;
+  }
+
+  /** Mean log-likelihood at the initial parameters and after every update of the best run. */
+  get history(): number[] {
+    return [...this.fitted('history').history];
+  }
+
+  /** Which backend ran the last fit or prediction ('wasm', 'wasm-scalar' or 'js'), or null. */
+  get backendName(): BackendName | null {
+    return this.backend?.name ?? null;
+  }
+
+  toJSON(): GaussianMixtureJSON {
+    const s = this.fitted('toJSON');
+    const { onIteration: _i, signal: _s, init: _init, ...options } = this.opts;
+    const m = s.mixture;
+    return {
+      format: 'gmm-wasm/model',
+      version: 1,
+      options,
+      nFeatures: m.d,
+      weights: Array.from(m.weights),
+      means: rows(m.means, m.k, m.d),
+      covariances: nest(m.covariances, m.type, m.k, m.d),
+      precisionsCholesky: nest(m.precChol, m.type, m.k, m.d),
+      converged: s.converged,
+      nIter: s.nIter,
+      lowerBound: s.lowerBound,
+      history: [...s.history],
+    };
+  }
+
+  /** Restores a model written by `toJSON` (object or JSON text); it predicts exactly as the original. */
+  static fromJSON(json: GaussianMixtureJSON | string): GaussianMixture {
+    const j = typeof json === 'string' ? (JSON.parse(json) as GaussianMixtureJSON) : json;
+    if (j === null || typeof j !== 'object' || j.format !== 'gmm-wasm/model' || j.version !== 1) {
+      throw new TypeError(`fromJSON expects the output of GaussianMixture.toJSON() (format 'gmm-wasm/model', version 1), got ${describe(j)}.`);
+    }
+    const model = new GaussianMixture(j.options);
+    const { nComponents: k, covarianceType: type } = model.opts;
+    const d = j.nFeatures;
+    const flat = (a: unknown): Float64Array => Float64Array.from((a as unknown[]).flat(2) as number[]);
+    const covariances = flat(j.covariances);
+    const precChol = flat(j.precisionsCholesky);
+    const size = covarianceSize(type, k, d);
+    if (covariances.length !== size || precChol.length !== size || j.weights.length !== k || j.means.length !== k) {
+      throw new RangeError(`fromJSON: the arrays do not match nComponents = ${k}, nFeatures = ${d}, covarianceType = '${type}'.`);
+    }
+    const estimate = { type, k, d, weights: Float64Array.from(j.weights), means: flat(j.means), covariances };
+    model.state = {
+      mixture: fromPrecisions(estimate, precChol),
+      converged: j.converged,
+      nIter: j.nIter,
+      lowerBound: j.lowerBound ?? -Infinity,
+      history: [...j.history],
+    };
+    return model;
+  }
+
+  /** Frees the model's WebAssembly memory. The fitted parameters stay; a later call re-creates a backend. */
+  dispose(): void {
+    this.backend?.dispose();
+    this.backend = null;
+  }
+
+  private async ensureBackend(): Promise<Backend> {
+    if (this.backend === null) this.backend = await createBackend(this.opts.backend);
+    return this.backend;
+  }
+
+  private fitted(method: string): FitState {
+    if (this.state === null) throw notFitted(method);
+    return this.state;
+  }
+
+  /** Loads X into the backend with the fitted parameters, for the scoring methods. */
+  private load(X: MatrixInput, method: string): { backend: Backend; rows: number; k: number } {
+    const { mixture } = this.fitted(method);
+    const data = toMatrix(X);
+    if (data.cols !== mixture.d) {
+      throw new RangeError(`X has ${data.cols} columns, but the model was fitted with ${mixture.d} features.`);
+    }
+    if (this.backend === null) this.backend = createBackendSync(this.opts.backend);
+    this.backend.setData(data, null, mixture.k, mixture.kernel.family);
+    this.backend.setParams(mixture.kernel);
+    return { backend: this.backend, rows: data.rows, k: mixture.k };
+  }
+
+  private responsibilities(X: MatrixInput, method: string): { data: Float64Array; k: number } {
+    const { backend, rows, k } = this.load(X, method);
+    const resp = new Float64Array(rows * k);
+    backend.score(new Float64Array(rows), resp);
+    return { data: resp, k };
+  }
+}
+
+function rows(a: Float64Array, r: number, c: number): number[][] {
+  const out: number[][] = [];
+  for (let i = 0; i < r; i++) out.push(Array.from(a.subarray(i * c, (i + 1) * c)));
+  return out;
+}
+
+function nest(a: Float64Array, type: CovarianceType, k: number, d: number): NestedArray {
+  switch (type) {
+    case 'full': {
+      const out: number[][][] = [];
+      for (let c = 0; c < k; c++) out.push(rows(a.subarray(c * d * d, (c + 1) * d * d), d, d));
+      return out;
+    }
+    case 'tied':
+      return rows(a, d, d);
+    case 'diag':
+      return rows(a, k, d);
+    case 'spherical':
+      return Array.from(a);
+  }
+}
+

@@ -1,0 +1,148 @@
+import type { CovarianceType } from './types.js';
+import { describe } from './errors.js';
+
+/** Progress report passed to `onIteration` once per EM iteration. */
+export interface IterationInfo {
+  /** Restart index, 0 .. nInit - 1. */
+  init: number;
+  /** Iteration within this restart, from 1. */
+  iter: number;
+  /** Mean log-likelihood per sample at the parameters before this iteration's M-step. */
+  meanLogLikelihood: number;
+  /** Change from the previous iteration's value (Infinity on the first iteration). */
+  change: number;
+}
+
+/** Initial parameters: any part given overrides the estimate of the default strategy ('kmeans'). */
+export interface InitParameters {
+  weights?: ArrayLike<number>;
+  means?: ArrayLike<ArrayLike<number>>;
+  /** full: k x d x d, tied: d x d, diag: k x d, spherical: k. */
+  covariances?: unknown;
+}
+
+export type InitStrategy = 'kmeans' | 'kmeans++' | 'random' | 'random_from_data';
+export type InitOption = InitStrategy | { labels: ArrayLike<number> } | InitParameters;
+export type BackendOption = 'auto' | 'wasm' | 'wasm-scalar' | 'js';
+
+export interface GaussianMixtureOptions {
+  /** Number of mixture components K (>= 1). Default 1. */
+  nComponents?: number;
+  /** 'full' (default) | 'tied' | 'diag' | 'spherical'. */
+  covarianceType?: CovarianceType;
+  /** Stop when |L_t - L_{t-1}| < tol, L the mean log-likelihood per sample. Default 1e-3. */
+  tol?: number;
+  /** Also stop when |(L_t - L_{t-1}) / L_{t-1}| < relTol. Default 0 (off). */
+  relTol?: number;
+  /** Maximum EM iterations per restart; 0 only initialises. Default 100. */
+  maxIter?: number;
+  /** Added to every covariance diagonal after each M-step. Default 1e-6. */
+  regCovar?: number;
+  /** Restarts; the run with the highest final lower bound is kept. Default 1. */
+  nInit?: number;
+  /** Initialisation. Default 'kmeans'. */
+  init?: InitOption;
+  /** Seed of every random choice (uint32). Default: a random seed (scikit-learn's random_state=None). */
+  seed?: number;
+  /** Start the next fit from the current parameters (one run). Default false. */
+  warmStart?: boolean;
+  /** 'auto' (default: WASM, JS where WebAssembly is missing) | 'wasm' | 'wasm-scalar' | 'js'. */
+  backend?: BackendOption;
+  /** Called once per iteration; returning false stops the fit (the run counts as not converged). */
+  onIteration?: (info: IterationInfo) => boolean | void;
+  /** Aborts the fit with an AbortError. */
+  signal?: AbortSignal;
+}
+
+export type ResolvedOptions = Required<Omit<GaussianMixtureOptions, 'seed' | 'onIteration' | 'signal'>> &
+  Pick<GaussianMixtureOptions, 'seed' | 'onIteration' | 'signal'>;
+
+export const DEFAULTS = {
+  nComponents: 1,
+  covarianceType: 'full',
+  tol: 1e-3,
+  relTol: 0,
+  maxIter: 100,
+  regCovar: 1e-6,
+  nInit: 1,
+  init: 'kmeans',
+  warmStart: false,
+  backend: 'auto',
+} as const satisfies Partial<GaussianMixtureOptions>;
+
+const KNOWN = new Set([...Object.keys(DEFAULTS), 'seed', 'onIteration', 'signal']);
+const COVARIANCE_TYPES: readonly string[] = ['full', 'tied', 'diag', 'spherical'];
+const INIT_STRATEGIES: readonly string[] = ['kmeans', 'kmeans++', 'random', 'random_from_data'];
+const BACKENDS: readonly string[] = ['auto', 'wasm', 'wasm-scalar', 'js'];
+
+/** Merges options with the defaults and validates every one; throws TypeError/RangeError naming it. */
+export function resolveOptions(options: GaussianMixtureOptions = {}): ResolvedOptions {
+  if (options === null || typeof options !== 'object') {
+    throw new TypeError(`options must be an object, got ${describe(options)}.`);
+  }
+  for (const key of Object.keys(options)) {
+    if (!KNOWN.has(key)) {
+      throw new TypeError(`Unknown option ${JSON.stringify(key)}; the options are ${[...KNOWN].join(', ')}.`);
+    }
+  }
+  const defined = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
+  const o = { ...DEFAULTS, ...defined } as ResolvedOptions;
+
+  integer('nComponents', o.nComponents, 1);
+  oneOf('covarianceType', o.covarianceType, COVARIANCE_TYPES);
+  nonNegative('tol', o.tol);
+  nonNegative('relTol', o.relTol);
+  integer('maxIter', o.maxIter, 0);
+  nonNegative('regCovar', o.regCovar);
+  integer('nInit', o.nInit, 1);
+  oneOf('backend', o.backend, BACKENDS);
+  if (typeof o.warmStart !== 'boolean') throw new TypeError(`warmStart must be a boolean, got ${describe(o.warmStart)}.`);
+  if (o.seed !== undefined && !(Number.isInteger(o.seed) && o.seed >= 0 && o.seed <= 0xffffffff)) {
+    throw new RangeError(`seed must be an integer from 0 to 4294967295, got ${describe(o.seed)}.`);
+  }
+  if (o.onIteration !== undefined && typeof o.onIteration !== 'function') {
+    throw new TypeError(`onIteration must be a function, got ${describe(o.onIteration)}.`);
+  }
+  if (o.signal !== undefined && (o.signal === null || typeof o.signal !== 'object' || typeof o.signal.aborted !== 'boolean')) {
+    throw new TypeError(`signal must be an AbortSignal, got ${describe(o.signal)}.`);
+  }
+  validateInitShape(o.init);
+  return o;
+}
+
+function validateInitShape(init: unknown): void {
+  if (typeof init === 'string') {
+    oneOf('init', init, INIT_STRATEGIES);
+    return;
+  }
+  if (init === null || typeof init !== 'object') {
+    throw new TypeError(
+      `init must be one of ${INIT_STRATEGIES.map((s) => JSON.stringify(s)).join(', ')}, { labels } or { weights?, means?, covariances? }, got ${describe(init)}.`,
+    );
+  }
+  const keys = Object.keys(init);
+  const allowed = 'labels' in init ? ['labels'] : ['weights', 'means', 'covariances'];
+  for (const key of keys) {
+    if (!allowed.includes(key)) {
+      throw new TypeError(`init has an unknown field ${JSON.stringify(key)}; allowed: ${allowed.join(', ')}.`);
+    }
+  }
+}
+
+function integer(name: string, v: unknown, min: number): void {
+  if (typeof v !== 'number' || !Number.isInteger(v)) throw new TypeError(`${name} must be an integer >= ${min}, got ${describe(v)}.`);
+  if (v < min) throw new RangeError(`${name} must be an integer >= ${min}, got ${v}.`);
+}
+
+function nonNegative(name: string, v: unknown): void {
+  if (typeof v !== 'number') throw new TypeError(`${name} must be a finite number >= 0, got ${describe(v)}.`);
+  if (!Number.isFinite(v) || v < 0) throw new RangeError(`${name} must be a finite number >= 0, got ${v}.`);
+}
+
+function oneOf(name: string, v: unknown, allowed: readonly string[]): void {
+  if (!allowed.includes(v as string)) {
+    const list = allowed.map((s) => JSON.stringify(s)).join(', ');
+    if (typeof v !== 'string') throw new TypeError(`${name} must be one of ${list}, got ${describe(v)}.`);
+    throw new RangeError(`${name} must be one of ${list}, got ${describe(v)}.`);
+  }
+}
