@@ -1,8 +1,9 @@
 /**
  * The one module that turns bytes into WebAssembly: decodes the embedded kernels, probes for SIMD,
- * compiles each variant once and instantiates. Uses only `atob` and the WebAssembly JS API, so it
- * runs unchanged in Node, bundlers and Web Workers.
+ * compiles each variant once and instantiates (through @assemblyscript/loader, kept behind this file).
+ * Uses only `atob` and the WebAssembly JS API, so it runs unchanged in Node, bundlers and Web Workers.
  */
+import { instantiateSync } from '@assemblyscript/loader';
 import { SCALAR_WASM_BASE64, SIMD_WASM_BASE64 } from './bytes.generated.js';
 
 export type WasmVariant = 'simd' | 'scalar';
@@ -104,5 +105,5 @@ export function compileModuleSync(variant: WasmVariant): WebAssembly.Module {
 
 /** A new instance, with its own memory. The kernels import nothing (stub runtime, no asserts). */
 export function instantiate(module: WebAssembly.Module): GmmKernels {
-  return new WebAssembly.Instance(module).exports as unknown as GmmKernels;
+  return instantiateSync<Record<string, unknown>>(module, {}).exports as unknown as GmmKernels;
 }
