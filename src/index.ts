@@ -4,3 +4,5 @@ export type { GaussianMixtureOptions, IterationInfo, InitOption, InitParameters,
 export { GaussianMixtureError } from './errors.js';
 export type { GaussianMixtureErrorCode } from './errors.js';
 export type { CovarianceType, Matrix, MatrixInput } from './types.js';
+export { selectModel } from './select.js';
+export type { Selection, SelectionOptions, SelectionRow } from './select.js';
