@@ -43,7 +43,7 @@ export function initialEstimate(init: InitOption, ctx: InitContext): Estimate {
       case 'kmeans++':
         return fromLabels(nearestLabels(X, kmeansPlusPlus(X, ctx.weights, k, rng), k), ctx);
       case 'random_from_data':
-        return fromLabels(nearestLabels(X, distinctRows(X, k, rng), k), ctx);
+        return fromLabels(nearestLabels(X, distinctRows(X, ctx.weights, k, rng), k), ctx);
       case 'random': {
         const resp = new Float64Array(X.rows * k);
         for (let i = 0; i < X.rows; i++) {
@@ -85,10 +85,13 @@ function nearestLabels(X: Rows, centers: Float64Array, k: number): Int32Array {
   return labels;
 }
 
-function distinctRows(X: Rows, k: number, rng: Random): Float64Array {
+/** k distinct rows drawn uniformly among those with positive weight (the model checks there are k). */
+function distinctRows(X: Rows, w: Float64Array | null, k: number, rng: Random): Float64Array {
   const d = X.cols;
+  const eligible: number[] = [];
+  for (let i = 0; i < X.rows; i++) if (!w || w[i] > 0) eligible.push(i);
   const chosen = new Set<number>();
-  while (chosen.size < k) chosen.add(rng.int(X.rows));
+  while (chosen.size < k) chosen.add(eligible[rng.int(eligible.length)]);
   const centers = new Float64Array(k * d);
   let c = 0;
   for (const i of chosen) {

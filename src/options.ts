@@ -48,10 +48,18 @@ export interface GaussianMixtureOptions {
   warmStart?: boolean;
   /** 'auto' (default: WASM, JS where WebAssembly is missing) | 'wasm' | 'wasm-scalar' | 'js'. */
   backend?: BackendOption;
-  /** Called once per iteration; returning false stops the fit (the run counts as not converged). */
+  /** Called once per iteration; returning false stops the whole fit (no further restarts). `converged` is true only if the run met tol/relTol. */
   onIteration?: (info: IterationInfo) => boolean | void;
   /** Aborts the fit with an AbortError. */
   signal?: AbortSignal;
+  /**
+   * Threads for the EM passes of `fit`: n >= 2 splits the rows into n contiguous shards, each in its own
+   * Web Worker (browsers) or worker_threads Worker (Node) with its own backend; the statistics are
+   * added on the calling thread. 'auto' = navigator.hardwareConcurrency or os.availableParallelism().
+   * Results equal the one-thread fit up to the order of floating-point sums (~1e-12 relative). Where
+   * workers cannot be started the fit runs on one thread and says so in `fitWarnings`. Default 1.
+   */
+  workers?: number | 'auto';
 }
 
 export type ResolvedOptions = Required<Omit<GaussianMixtureOptions, 'seed' | 'onIteration' | 'signal'>> &
@@ -68,6 +76,7 @@ export const DEFAULTS = {
   init: 'kmeans',
   warmStart: false,
   backend: 'auto',
+  workers: 1,
 } as const satisfies Partial<GaussianMixtureOptions>;
 
 const KNOWN = new Set([...Object.keys(DEFAULTS), 'seed', 'onIteration', 'signal']);
@@ -96,6 +105,12 @@ export function resolveOptions(options: GaussianMixtureOptions = {}): ResolvedOp
   nonNegative('regCovar', o.regCovar);
   integer('nInit', o.nInit, 1);
   oneOf('backend', o.backend, BACKENDS);
+  if (o.workers !== 'auto') {
+    if (typeof o.workers !== 'number' || !Number.isInteger(o.workers)) {
+      throw new TypeError(`workers must be an integer >= 1 or 'auto', got ${describe(o.workers)}.`);
+    }
+    if (o.workers < 1) throw new RangeError(`workers must be an integer >= 1 or 'auto', got ${o.workers}.`);
+  }
   if (typeof o.warmStart !== 'boolean') throw new TypeError(`warmStart must be a boolean, got ${describe(o.warmStart)}.`);
   if (o.seed !== undefined && !(Number.isInteger(o.seed) && o.seed >= 0 && o.seed <= 0xffffffff)) {
     throw new RangeError(`seed must be an integer from 0 to 4294967295, got ${describe(o.seed)}.`);
@@ -130,8 +145,8 @@ function validateInitShape(init: unknown): void {
 }
 
 function integer(name: string, v: unknown, min: number): void {
-  if (typeof v !== 'number' || !Number.isInteger(v)) throw new TypeError(`${name} must be an integer >= ${min}, got ${describe(v)}.`);
-  if (v < min) throw new RangeError(`${name} must be an integer >= ${min}, got ${v}.`);
+  if (typeof v !== 'number') throw new TypeError(`${name} must be an integer >= ${min}, got ${describe(v)}.`);
+  if (!Number.isInteger(v) || v < min) throw new RangeError(`${name} must be an integer >= ${min}, got ${v}.`);
 }
 
 function nonNegative(name: string, v: unknown): void {
