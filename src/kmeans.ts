@@ -14,15 +14,20 @@ function dist2(X: Rows, i: number, centers: Float64Array, c: number): number {
   return s;
 }
 
-/** Index of the nearest centre of every row, into `labels`; returns each row's squared distance in `closest`. */
+/** Index of the nearest centre of every row, into `labels`; each row's squared distance into `closest`. */
 export function assignNearest(X: Rows, centers: Float64Array, k: number, labels: Int32Array, closest?: Float64Array): void {
-  for (let i = 0; i < X.rows; i++) {
+  const { data, rows: n, cols: d } = X;
+  for (let i = 0, row = 0; i < n; i++, row += d) {
     let best = Infinity;
     let arg = 0;
-    for (let c = 0; c < k; c++) {
-      const t = dist2(X, i, centers, c);
-      if (t < best) {
-        best = t;
+    for (let c = 0, o = 0; c < k; c++, o += d) {
+      let s = 0;
+      for (let j = 0; j < d; j++) {
+        const t = data[row + j] - centers[o + j];
+        s += t * t;
+      }
+      if (s < best) {
+        best = s;
         arg = c;
       }
     }
@@ -94,13 +99,49 @@ function drawIndex(n: number, mass: (i: number) => number, rng: Random, total?: 
   return n - 1;
 }
 
+/** Above this many rows, Lloyd's iterations run on a seeded subsample of this size (as mclust initialises on a subset). */
+export const KMEANS_SUBSAMPLE = 100_000;
+
 /**
- * Lloyd's k-means from k-means++ seeds (weighted when `w` is given). Stops when the labels stop
- * changing, when the total squared centre shift falls below 1e-4 x the mean column variance
- * (scikit-learn's tolerance), or after `maxIter` rounds. An empty cluster is moved to the row
- * farthest from its centre. Returns the labels.
+ * k-means labels for initialisation: Lloyd's algorithm from k-means++ seeds (weighted when `w` is
+ * given), run on all rows, or on a seeded subsample of KMEANS_SUBSAMPLE rows when there are more;
+ * then every row gets the label of its nearest final centre.
  */
 export function kmeans(X: Rows, w: Float64Array | null, k: number, rng: Random, maxIter = 300): Int32Array {
+  let fitOn: Rows = X;
+  let fitWeights = w;
+  if (X.rows > KMEANS_SUBSAMPLE) {
+    const { data, cols: d } = X;
+    const picked = sampleIndices(X.rows, KMEANS_SUBSAMPLE, rng);
+    const sub = new Float64Array(KMEANS_SUBSAMPLE * d);
+    picked.forEach((i, r) => sub.set(data.subarray(i * d, (i + 1) * d), r * d));
+    fitOn = { data: sub, rows: KMEANS_SUBSAMPLE, cols: d };
+    fitWeights = w ? Float64Array.from(picked, (i) => w[i]) : null;
+  }
+  const labels = new Int32Array(X.rows);
+  assignNearest(X, lloyd(fitOn, fitWeights, k, rng, maxIter), k, labels);
+  return labels;
+}
+
+/** m distinct indices of 0..n-1, in increasing order (partial Fisher-Yates). */
+function sampleIndices(n: number, m: number, rng: Random): Int32Array {
+  const perm = new Int32Array(n);
+  for (let i = 0; i < n; i++) perm[i] = i;
+  for (let i = 0; i < m; i++) {
+    const j = i + rng.int(n - i);
+    const t = perm[i];
+    perm[i] = perm[j];
+    perm[j] = t;
+  }
+  return perm.slice(0, m).sort();
+}
+
+/**
+ * Lloyd's iterations; returns the centres. Stops when the labels stop changing, when the total
+ * squared centre shift falls below 1e-4 x the mean column variance (scikit-learn's tolerance), or
+ * after `maxIter` rounds. An empty cluster is moved to the row farthest from its centre.
+ */
+function lloyd(X: Rows, w: Float64Array | null, k: number, rng: Random, maxIter: number): Float64Array {
   const { rows: n, cols: d, data } = X;
   const centers = kmeansPlusPlus(X, w, k, rng);
   const labels = new Int32Array(n).fill(-1);
@@ -141,12 +182,9 @@ export function kmeans(X: Rows, w: Float64Array | null, k: number, rng: Random, 
         shift = Infinity;
       }
     }
-    if (shift <= tol) {
-      assignNearest(X, centers, k, labels);
-      break;
-    }
+    if (shift <= tol) break;
   }
-  return labels;
+  return centers;
 }
 
 function meanColumnVariance(X: Rows): number {

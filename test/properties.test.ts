@@ -370,6 +370,18 @@ describe('initialisation strategies', () => {
     }
   }
 
+  it("'kmeans' on more rows than the k-means subsample labels every row and recovers the blobs", async () => {
+    // 120 000 rows > KMEANS_SUBSAMPLE (100 000): Lloyd runs on a seeded subsample, then every row is
+    // labelled by its nearest centre. Reference: the generating labels.
+    const big = blobs(92, 120_000, 2, K, 10);
+    const a = model('full', { seed: 3, maxIter: 0 });
+    const b = model('full', { seed: 3, maxIter: 0 });
+    await a.fit(big.X);
+    await b.fit(big.X);
+    expect(adjustedRandIndex(a.predict(big.X), big.labels)).toBeGreaterThan(0.95);
+    expect(a.means).toEqual(b.means); // same seed, same subsample, same result
+  });
+
   it('{ labels } with maxIter 0 gives group fractions, group means and group ML covariances (closed form)', async () => {
     const d = 3;
     const { X } = blobs(92, 90, d, K, 2);
