@@ -2,7 +2,7 @@
 // src/backend/wasm.ts); they allocate nothing.
 
 export { heapBase, scratchBytes } from './memory';
-export { score } from './estep';
+export { emPass, score } from './fused';
 export { accumulate } from './accumulate';
-export { emPass } from './fused';
 export { precisionCholesky } from './cholesky';
+export { expArray, logArray } from './math';

@@ -1,3 +1,5 @@
+import { fusedScratchBytes } from './block';
+
 // Arena conventions shared by every kernel. JS owns the layout; the kernels only ever read and
 // write where they are pointed, so nothing here allocates.
 
@@ -28,19 +30,12 @@ export function heapBase(): usize {
   return w ? get(w, i) : 1.0;
 }
 
-// Per-row scratch, carved here so JS needs only its size: lp (k), diff (k x d), y (d).
-export function scratchBytes(d: i32, k: i32): usize {
-  return align16(<usize>k << 3) + align16((<usize>k * d) << 3) + align16(<usize>d << 3);
-}
-
-@inline export function scratchLp(scratch: usize): usize {
-  return scratch;
-}
-
-@inline export function scratchDiff(scratch: usize, k: i32): usize {
-  return scratch + align16(<usize>k << 3);
-}
-
-@inline export function scratchY(scratch: usize, d: i32, k: i32): usize {
-  return scratchDiff(scratch, k) + align16((<usize>k * d) << 3);
+/**
+ * Scratch bytes for d features and k components: the fused kernels' wide accumulators and block
+ * buffers (block.ts), or accumulate's per-row differences (k x d) and widened row (d), whichever is larger.
+ */
+export function scratchBytes(d: i32, k: i32, tri: bool): usize {
+  const acc = align16((<usize>k * d) << 3) + align16(<usize>d << 3);
+  const fused = fusedScratchBytes(d, k, tri);
+  return fused > acc ? fused : acc;
 }

@@ -37,6 +37,8 @@ export interface EmRun {
   lowerBound: number;
   /** Mean log-likelihood at the start parameters and after each update but the last (the last comes from the final E-step). */
   history: number[];
+  /** onIteration returned false: the caller runs no further restarts. */
+  stopped: boolean;
 }
 
 /** How long the loop may run without letting the event loop deliver an abort. */
@@ -61,6 +63,7 @@ export async function runEm(
   let lowerBound = previousLowerBound;
   let converged = false;
   let nIter = 0;
+  let stopped = false;
   let lastYield = Date.now();
 
   for (let iter = 1; iter <= s.maxIter; iter++) {
@@ -82,16 +85,17 @@ export async function runEm(
     lowerBound = L;
     nIter = iter;
     const proceed = s.onIteration?.({ init: s.init, iter, meanLogLikelihood: L, change });
+    stopped = proceed === false;
     if (Math.abs(change) < s.tol || (s.relTol > 0 && Math.abs(change / previous) < s.relTol)) {
       converged = true;
       break;
     }
-    if (proceed === false) break;
+    if (stopped) break;
     if (s.signal && Date.now() - lastYield > YIELD_EVERY_MS) {
       await new Promise((resolve) => setTimeout(resolve, 0));
       lastYield = Date.now();
     }
   }
   if (s.signal?.aborted) throw abortError(s.signal);
-  return { mixture, converged, nIter, lowerBound, history };
+  return { mixture, converged, nIter, lowerBound, history, stopped };
 }

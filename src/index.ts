@@ -6,3 +6,4 @@ export type { GaussianMixtureErrorCode } from './errors.js';
 export type { CovarianceType, Matrix, MatrixInput } from './types.js';
 export { selectModel } from './select.js';
 export type { Selection, SelectionOptions, SelectionRow } from './select.js';
+export { activeWorkerCount } from './parallel.js';

@@ -13,6 +13,7 @@ import { covarianceSize, factorize, fromPrecisions } from './params.js';
 import { Random, randomSeed } from './random.js';
 import { choleskyLower } from './linalg.js';
 import { abortError, describe, notFitted } from './errors.js';
+import { createShardedEngine, resolveWorkerCount } from './parallel.js';
 
 /** Covariances or precision factors in scikit-learn's shape for the covariance type. */
 export type NestedArray = number[] | number[][] | number[][][];
@@ -54,6 +55,7 @@ export class GaussianMixture {
   private readonly opts: ResolvedOptions;
   private backend: Backend | null = null;
   private state: FitState | null = null;
+  private lastFit: { workers: number; warnings: string[] } = { workers: 1, warnings: [] };
 
   constructor(options: GaussianMixtureOptions = {}) {
     this.opts = resolveOptions(options);
@@ -77,6 +79,10 @@ export class GaussianMixture {
     if (data.rows < k) {
       throw new RangeError(`X has ${data.rows} rows but nComponents is ${k}; a mixture needs at least as many rows as components.`);
     }
+    const weighted = weights ? weights.reduce((m, v) => m + (v > 0 ? 1 : 0), 0) : data.rows;
+    if (weighted < k) {
+      throw new RangeError(`sampleWeight is positive for only ${weighted} rows but nComponents is ${k}; a mixture needs at least as many weighted rows as components.`);
+    }
     const warm = o.warmStart && this.state !== null;
     if (warm && data.cols !== this.state!.mixture.d) {
       throw new RangeError(`X has ${data.cols} columns but the model (warmStart) was fitted with ${this.state!.mixture.d}.`);
@@ -88,20 +94,33 @@ export class GaussianMixture {
     const rng = new Random(o.seed ?? randomSeed());
     const settings = { ...o, type };
 
+    // workers >= 2: the EM passes run on shards in workers (parallel.ts); everything else stays here.
+    const warnings: string[] = [];
+    this.lastFit = { workers: 1, warnings };
+    const workers = await resolveWorkerCount(o.workers);
+    const sharded = await createShardedEngine({ workers, backend: backend.name, data, weights, k, family: kernelFamily(type), signal: o.signal, warnings });
+    if (sharded) this.lastFit.workers = sharded.size;
+    const engine = sharded ?? backend;
+
     let best: EmRun | null = null;
     const runs = warm ? 1 : o.nInit;
-    for (let r = 0; r < runs; r++) {
-      const runRng = new Random(rng.fork());
-      const start = warm
-        ? this.state!.mixture
-        : factorize(
-            initialEstimate(o.init, { X: data, weights, k, type, regCovar: o.regCovar, rng: runRng, backend }),
-            backend,
-            o.regCovar,
-            'at initialisation',
-          );
-      const run = await runEm(backend, backend, start, { ...settings, init: r }, warm ? this.state!.lowerBound : -Infinity);
-      if (best === null || run.lowerBound > best.lowerBound) best = run;
+    try {
+      for (let r = 0; r < runs; r++) {
+        const runRng = new Random(rng.fork());
+        const start = warm
+          ? this.state!.mixture
+          : factorize(
+              initialEstimate(o.init, { X: data, weights, k, type, regCovar: o.regCovar, rng: runRng, backend }),
+              backend,
+              o.regCovar,
+              'at initialisation',
+            );
+        const run = await runEm(engine, backend, start, { ...settings, init: r }, warm ? this.state!.lowerBound : -Infinity);
+        if (best === null || run.lowerBound > best.lowerBound) best = run;
+        if (run.stopped) break; // onIteration returned false: stop the whole fit, not just this restart
+      }
+    } finally {
+      await sharded?.close();
     }
 
     // Final E-step: the log-likelihood at the returned parameters closes the history.
@@ -159,12 +178,14 @@ export class GaussianMixture {
 
   /** Bayesian information criterion -2 n L + p ln n (lower is better). */
   bic(X: MatrixInput): number {
+    this.fitted('bic');
     const m = toMatrix(X);
     return -2 * this.score(m) * m.rows + this.nParameters() * Math.log(m.rows);
   }
 
   /** Akaike information criterion -2 n L + 2 p (lower is better). */
   aic(X: MatrixInput): number {
+    this.fitted('aic');
     const m = toMatrix(X);
     return -2 * this.score(m) * m.rows + 2 * this.nParameters();
   }
@@ -258,6 +279,19 @@ export class GaussianMixture {
     return [...this.fitted('history').history];
   }
 
+  /**
+   * Warnings of the last fit (empty when there were none), e.g. that `workers` >= 2 was requested but
+   * workers could not be started here, so the fit ran on one thread.
+   */
+  get fitWarnings(): string[] {
+    return [...this.lastFit.warnings];
+  }
+
+  /** Number of workers the last fit's EM passes ran on: 1 when they ran on the calling thread. */
+  get fitWorkers(): number {
+    return this.lastFit.workers;
+  }
+
   /** Which backend ran the last fit or prediction ('wasm', 'wasm-scalar' or 'js'), or null. */
   get backendName(): BackendName | null {
     return this.backend?.name ?? null;
@@ -314,6 +348,22 @@ export class GaussianMixture {
   dispose(): void {
     this.backend?.dispose();
     this.backend = null;
+  }
+
+  /**
+   * A rows x cols matrix whose Float64Array lives inside this model's WebAssembly memory: fill
+   * `data` (row-major) and pass the object to `fit` (or predict/score), and the rows are used where
+   * they are, without a copy. Memory for fitting it is reserved up front; the view stays valid until
+   * `dispose()`, another `allocateData`, or a call with a larger *different* matrix grows the memory
+   * (then `data` becomes empty). With the JS backend it is an ordinary Float64Array.
+   */
+  async allocateData(rows: number, cols: number): Promise<Matrix<Float64Array>> {
+    const backend = await this.ensureBackend();
+    const family = kernelFamily(this.opts.covarianceType);
+    if (backend.allocateData) return backend.allocateData(rows, cols, this.opts.nComponents, family);
+    if (!Number.isInteger(rows) || rows < 1) throw new RangeError(`rows must be an integer >= 1, got ${describe(rows)}.`);
+    if (!Number.isInteger(cols) || cols < 1) throw new RangeError(`cols must be an integer >= 1, got ${describe(cols)}.`);
+    return { data: new Float64Array(rows * cols), rows, cols };
   }
 
   private async ensureBackend(): Promise<Backend> {

@@ -1,4 +1,9 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { GaussianMixture } from '../src/model.js';
+import type { BackendOption, InitParameters } from '../src/options.js';
+import type { MatrixInput } from '../src/types.js';
 import { JsBackend } from '../src/backend/js.js';
 import { createStats, type KernelParams, type Stats } from '../src/backend/types.js';
 import { WasmBackend } from '../src/backend/wasm.js';
@@ -6,6 +11,7 @@ import type { KernelFamily, Matrix } from '../src/types.js';
 import {
   compileModule,
   compileModuleSync,
+  instantiate,
   isSimdSupported,
   isWasmAvailable,
   pickVariant,
@@ -272,5 +278,172 @@ describe.each(VARIANTS)('WasmBackend (%s) vs JsBackend', (variant, name) => {
     wasm.dispose();
     expect(wasm.memoryBytes).toBe(0);
     expect(() => wasm.setData({ data: new Float64Array([1]), rows: 1, cols: 1 }, null, 1, 'diag')).toThrow(/dispose/);
+  });
+});
+
+describe.each(VARIANTS)("the kernels' exp and log (%s build)", (variant) => {
+  const kernels = () => instantiate(compileModuleSync(variant));
+
+  /** The kernel function applied to xs (in a fresh instance). */
+  function run(fn: 'expArray' | 'logArray', xs: ArrayLike<number>): Float64Array {
+    const k = kernels();
+    const n = xs.length;
+    const base = Math.ceil(k.heapBase() / 16) * 16;
+    const need = base + 16 * n + 64;
+    if (k.memory.buffer.byteLength < need) k.memory.grow(Math.ceil((need - k.memory.buffer.byteLength) / 65536));
+    new Float64Array(k.memory.buffer).set(xs, base / 8);
+    k[fn](base, base + 8 * n, n);
+    return new Float64Array(k.memory.buffer, base + 8 * n, n).slice();
+  }
+
+  /** Max relative error of the kernel function against Math over `xs`. */
+  function maxRelError(fn: 'expArray' | 'logArray', xs: Float64Array): number {
+    const out = run(fn, xs);
+    let worst = 0;
+    for (let i = 0; i < xs.length; i++) {
+      const want = fn === 'expArray' ? Math.exp(xs[i]) : Math.log(xs[i]);
+      const err = want === 0 ? Math.abs(out[i]) : Math.abs(out[i] - want) / Math.abs(want);
+      if (!(err <= worst)) worst = err;
+    }
+    return worst;
+  }
+
+  it('exp: relative error <= 1e-15 over [-708.39, 709.43] (dense near 0, log-spaced out to the ends)', () => {
+    const rand = rng(31);
+    const xs: number[] = [0, -0, 1, -1, 0.5 * Math.LN2, -0.5 * Math.LN2, Math.LN2, -708.39, 709.43, 1e-300, -1e-300];
+    for (let i = 0; i < 200000; i++) xs.push((rand() * 2 - 1) * 40);
+    for (let i = 0; i < 200000; i++) xs.push(-708.39 * rand(), 709.43 * rand());
+    for (let i = 0; i < 20000; i++) xs.push((rand() < 0.5 ? -1 : 1) * Math.exp((rand() * 2 - 1) * 30));
+    const filtered = Float64Array.from(xs.filter((x) => x >= -708.39 && x <= 709.43));
+    expect(maxRelError('expArray', filtered)).toBeLessThanOrEqual(1e-15);
+  });
+
+  it('exp: flushes below -708.39 to 0, overflows to Infinity, propagates NaN', () => {
+    const xs = [-708.5, -745.2, -1e308, -Infinity, 710, 1e308, Infinity, NaN, 0];
+    // Twice: 8 at a time take the vector path in the SIMD build, the 9th the scalar path.
+    const out = Array.from(run('expArray', [...xs, ...xs]));
+    for (const half of [out.slice(0, 9), out.slice(9)]) {
+      expect(half.slice(0, 4)).toEqual([0, 0, 0, 0]);
+      expect(half.slice(4, 7)).toEqual([Infinity, Infinity, Infinity]);
+      expect(half[7]).toBeNaN();
+      expect(half[8]).toBe(1);
+    }
+  });
+
+  it('log: relative error <= 1e-15 on [1, 64] (the log-sum-exp range) and on normal numbers', () => {
+    const rand = rng(32);
+    const xs: number[] = [1, 2, 3, Math.SQRT2, Math.SQRT1_2, 0.5, 1e-300, 1e300, Number.MAX_VALUE, 2.2250738585072014e-308];
+    for (let i = 0; i < 200000; i++) xs.push(1 + 63 * rand());
+    for (let i = 0; i < 100000; i++) xs.push(1 + 1e-6 * rand(), Math.exp((rand() * 2 - 1) * 700));
+    // Near 1 the log itself is tiny: measure there against the absolute scale of the sum it feeds.
+    const far = Float64Array.from(xs.filter((x) => Math.abs(x - 1) > 1e-3));
+    expect(maxRelError('logArray', far)).toBeLessThanOrEqual(1e-15);
+    const near = Float64Array.from({ length: 4096 }, () => 1 + (rand() * 2 - 1) * 1e-3);
+    const out = run('logArray', near);
+    for (let i = 0; i < near.length; i++) expect(Math.abs(out[i] - Math.log(near[i]))).toBeLessThanOrEqual(2.3e-16);
+  });
+});
+
+describe('scikit-learn fixtures on every backend build (10 EM updates from the fixture init)', () => {
+  const dir = fileURLToPath(new URL('./fixtures/', import.meta.url));
+  const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
+  const backends: BackendOption[] = ['wasm', 'wasm-scalar', 'js'];
+
+  interface Fixture {
+    covarianceType: 'full' | 'tied' | 'diag' | 'spherical';
+    nComponents: number;
+    regCovar: number;
+    X: number[][];
+    init: { weights: number[]; means: number[][]; covariances: unknown };
+    trajectory: { weights: number[]; means: number[][]; covariances: unknown; meanLogLikelihood: number }[];
+  }
+
+  function expectNear(actual: unknown, expected: unknown, tol: number, what: string): void {
+    const a = [actual].flat(3) as number[];
+    const e = [expected].flat(3) as number[];
+    expect(a.length, what).toBe(e.length);
+    for (let i = 0; i < e.length; i++) {
+      if (!(Math.abs(a[i] - e[i]) <= tol * Math.max(1, Math.abs(e[i])))) expect.fail(`${what}[${i}]: ${a[i]} vs ${e[i]}`);
+    }
+  }
+
+  const cases = files.flatMap((file) => backends.flatMap((backend) => [false, true].map((zeroCopy) => ({ file, backend, zeroCopy }))));
+  it.each(cases)('$file on $backend (zero-copy: $zeroCopy)', async ({ file, backend, zeroCopy }) => {
+    const fx = JSON.parse(readFileSync(dir + file, 'utf8')) as Fixture;
+    const model = new GaussianMixture({
+      nComponents: fx.nComponents,
+      covarianceType: fx.covarianceType,
+      regCovar: fx.regCovar,
+      init: fx.init as InitParameters,
+      tol: 0,
+      maxIter: 10,
+      backend,
+    });
+    let X: MatrixInput = fx.X;
+    if (zeroCopy) {
+      const m = await model.allocateData(fx.X.length, fx.X[0].length);
+      fx.X.forEach((row, i) => m.data.set(row, i * m.cols));
+      X = m;
+    }
+    await model.fit(X);
+    const want = fx.trajectory[10];
+    expectNear(model.weights, want.weights, 1e-8, 'weights');
+    expectNear(model.means, want.means, 1e-8, 'means');
+    expectNear(model.covariances, want.covariances, 1e-8, 'covariances');
+    const history = model.history;
+    expect(Math.abs(history[history.length - 1] - want.meanLogLikelihood)).toBeLessThanOrEqual(1e-10);
+    model.dispose();
+  });
+});
+
+describe('data without a copy: float32 rows and allocateData', () => {
+  it('float32 data stay float32 in the arena (half the bytes) and fit like their float64 widening', async () => {
+    const rand = rng(41);
+    const [n, d, k] = [30000, 6, 3];
+    const X32 = randomX(rand, n, d, true) as Matrix<Float32Array>;
+    const X64 = { data: Float64Array.from(X32.data), rows: n, cols: d };
+    for (const [variant, name] of VARIANTS) {
+      const a = new WasmBackend(compileModuleSync(variant), name);
+      const b = new WasmBackend(compileModuleSync(variant), name);
+      a.setData(X32, null, k, 'tri');
+      b.setData(X64, null, k, 'tri');
+      expect(a.memoryBytes).toBeLessThan(b.memoryBytes);
+      const p = randomParams(rand, k, d, 'tri');
+      a.setParams(p);
+      b.setParams(p);
+      const [sa, sb] = [createStats(k, d, 'tri'), createStats(k, d, 'tri')];
+      a.emPass(sa);
+      b.emPass(sb);
+      expect(sa).toEqual(sb);
+      a.dispose();
+      b.dispose();
+    }
+  });
+
+  it('allocateData returns a view into WebAssembly memory that setData uses in place', () => {
+    const rand = rng(43);
+    const [n, d, k] = [5000, 4, 3];
+    const wasm = new WasmBackend(compileModuleSync('simd'), 'wasm');
+    const js = new JsBackend();
+    const m = wasm.allocateData(n, d, k, 'tri');
+    const before = wasm.memoryBytes;
+    const src = randomX(rand, n, d, false);
+    m.data.set(src.data);
+    wasm.setData(m, Float64Array.from({ length: n }, () => rand()), k, 'tri');
+    js.setData(src, null, k, 'tri');
+    expect(wasm.memoryBytes).toBe(before);
+    expect(m.data.length).toBe(n * d);
+    const p = randomParams(rand, k, d, 'tri');
+    wasm.setData(m, null, k, 'tri');
+    for (const b of [wasm, js]) b.setParams(p);
+    const [sj, sw] = [createStats(k, d, 'tri'), createStats(k, d, 'tri')];
+    js.emPass(sj);
+    wasm.emPass(sw);
+    expectStatsClose(sw, sj, 'emPass on allocated data');
+    // Another data set is laid out after the allocated region and leaves it intact.
+    const other = randomX(rand, 100, d, false);
+    wasm.setData(other, null, k, 'tri');
+    expect(Array.from(m.data.subarray(0, 8))).toEqual(Array.from(src.data.subarray(0, 8)));
+    wasm.dispose();
   });
 });

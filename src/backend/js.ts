@@ -3,40 +3,62 @@ import type { Backend, KernelParams, Stats } from './types.js';
 import { choleskyLower, inverseTransposeLower } from '../linalg.js';
 
 const LOG_2PI = Math.log(2 * Math.PI);
+/** Rows per block, as in the WebAssembly kernels (assembly/block.ts). */
+const B = 8;
 
 /**
- * The pure-TypeScript baseline. Same algorithm and the same operation order as the AssemblyScript
- * kernels (assembly/), so the two agree to rounding; typed arrays only, nothing allocated per row.
+ * The pure-TypeScript baseline, with the algorithmic structure of the WebAssembly kernels
+ * (assembly/fused.ts) so that the ratio between the two measures the engine, not the algorithm:
+ * one fused pass over blocks of 8 rows transposed into a scratch block, each loaded parameter
+ * serving 8 rows (4 accumulators in registers for the triangular product), log-sum-exp with one exp
+ * per row and component (r = e * (1 / s)), and the statistics accumulated straight from the block, no
+ * n x k matrix. Typed arrays only; nothing is allocated per row or per pass. Float32 data stay
+ * float32 (widened a block at a time). The log-densities are computed in the kernels' operation
+ * order, so the two backends agree to rounding.
  */
 export class JsBackend implements Backend {
   readonly name = 'js' as const;
-  private X = new Float64Array(0);
+  private X: Float64Array | Float32Array = new Float64Array(0);
   private w: Float64Array | null = null;
   private n = 0;
   private d = 0;
   private k = 0;
   private family: KernelFamily = 'tri';
   private p: KernelParams | null = null;
-  // Per-row scratch: log-densities (k), differences x - mu_k (k * d), projected y (d).
-  private lp = new Float64Array(0);
+  /** 'tri': U_c^T as packed lower rows (row j = column j of U_c), k * d(d+1)/2; 'diag': k x d. */
+  private prec = new Float64Array(0);
+  // Block scratch: XT d x 8 (transposed rows), D d x 8 (x - mu), T d x 8 (w r (x - mu)),
+  // LP k x 8 (log-densities, then responsibilities), WB 8 (row weights, 0 for padding), MX 8, SQ 8.
+  private XT = new Float64Array(0);
+  private D = new Float64Array(0);
+  private T = new Float64Array(0);
+  private LP = new Float64Array(0);
+  private WB = new Float64Array(B);
+  private MX = new Float64Array(B);
+  private SQ = new Float64Array(B);
+  private W8 = new Float64Array(B);
+  // accumulate(): per-row differences.
   private diff = new Float64Array(0);
-  private y = new Float64Array(0);
 
   setData(X: Matrix<Float64Array> | Matrix<Float32Array>, weights: Float64Array | null, k: number, family: KernelFamily): void {
     const size = X.rows * X.cols;
-    if (this.X.length < size) this.X = new Float64Array(size);
-    this.X.set(X.data.subarray(0, size));
+    this.X = X.data.slice(0, size);
     this.w = weights ? weights.slice() : null;
     this.n = X.rows;
     this.d = X.cols;
     this.k = k;
     this.family = family;
-    this.lp = new Float64Array(k);
-    this.diff = new Float64Array(k * X.cols);
-    this.y = new Float64Array(X.cols);
+    const d = X.cols;
+    this.XT = new Float64Array(d * B);
+    this.D = new Float64Array(d * B);
+    this.T = new Float64Array(d * B);
+    this.LP = new Float64Array(k * B);
+    this.diff = new Float64Array(k * d);
+    this.p = null;
   }
 
   setParams(p: KernelParams): void {
+    const { k, d } = p;
     this.p = {
       ...p,
       logWeights: p.logWeights.slice(),
@@ -44,6 +66,17 @@ export class JsBackend implements Backend {
       precChol: p.precChol.slice(),
       logDet: p.logDet.slice(),
     };
+    if (p.family === 'tri') {
+      const size = (k * d * (d + 1)) / 2;
+      if (this.prec.length !== size) this.prec = new Float64Array(size);
+      let o = 0;
+      for (let c = 0; c < k; c++) {
+        const u = c * d * d;
+        for (let j = 0; j < d; j++) for (let i = 0; i <= j; i++) this.prec[o++] = p.precChol[u + i * d + j];
+      }
+    } else {
+      this.prec = p.precChol.slice(0, k * d);
+    }
   }
 
   emPass(out: Stats): void {
@@ -84,58 +117,180 @@ export class JsBackend implements Backend {
     this.p = null;
   }
 
-  /** One pass over the rows: log-densities, log-sum-exp, and either scoring output or statistics. */
+  /** One pass over the rows in blocks: log-densities, log-sum-exp, then scoring output or statistics. */
   private sweep(logProb: Float64Array | null, resp: Float64Array | null, out: Stats | null): number {
     const p = this.p;
     if (!p) throw new Error('JsBackend: setParams was not called');
-    const { n, d, k, X, w, lp } = this;
+    const { n, k, LP, WB, MX } = this;
+    const tri = this.family === 'tri';
     let total = 0;
-    for (let i = 0; i < n; i++) {
-      this.logDensities(X, i * d, p);
-      let max = -Infinity;
-      for (let c = 0; c < k; c++) if (lp[c] > max) max = lp[c];
-      let s = 0;
-      for (let c = 0; c < k; c++) s += Math.exp(lp[c] - max);
-      const lse = max + Math.log(s);
-      for (let c = 0; c < k; c++) lp[c] = Math.exp(lp[c] - lse);
-      const wi = w ? w[i] : 1;
-      total += wi * lse;
-      if (logProb) logProb[i] = lse;
-      if (resp) resp.set(lp, i * k);
-      if (out) {
-        this.accumulateRow(lp, 0, wi, out);
-        out.weightSum += wi;
+    let weightSum = 0;
+    for (let i0 = 0; i0 < n; i0 += B) {
+      const rows = Math.min(B, n - i0);
+      this.loadBlock(i0, rows);
+      if (tri) this.eTri(p);
+      else this.eDiag(p);
+      this.logSumExp();
+      for (let r = 0; r < rows; r++) {
+        total += WB[r] * MX[r];
+        weightSum += WB[r];
       }
+      if (logProb) for (let r = 0; r < rows; r++) logProb[i0 + r] = MX[r];
+      if (resp) {
+        for (let r = 0; r < rows; r++) for (let c = 0; c < k; c++) resp[(i0 + r) * k + c] = LP[c * B + r];
+      }
+      if (out) this.accumulateBlock(p, out, tri);
     }
-    if (out) out.logLik = total;
+    if (out) {
+      out.logLik = total;
+      out.weightSum = weightSum;
+    }
     return total;
   }
 
-  /** lp[c] = log w_c + log N(x | mu_c, Sigma_c); leaves x - mu_c in diff. */
-  private logDensities(X: Float64Array, row: number, p: KernelParams): void {
-    const { d, k, lp, diff, y } = this;
-    const { means, precChol, logDet, logWeights } = p;
-    const tri = this.family === 'tri';
+  /** XT[j*8 + r] = X[i0 + r][j]; rows past the end repeat the last row with weight 0. */
+  private loadBlock(i0: number, rows: number): void {
+    const { X, d, XT, WB, w } = this;
+    for (let r = 0; r < B; r++) {
+      const src = (i0 + (r < rows ? r : rows - 1)) * d;
+      for (let j = 0; j < d; j++) XT[j * B + r] = X[src + j];
+      WB[r] = r < rows ? (w ? w[i0 + r] : 1) : 0;
+    }
+  }
+
+  /** LP[c*8 + r] = log w_c + log N(x_r | mu_c, Sigma_c): y = U^T (x - mu) with 4 rows per pass over U. */
+  private eTri(p: KernelParams): void {
+    const { d, k, XT, D, SQ, LP, prec } = this;
+    const { means, logDet, logWeights } = p;
+    const dl = d * LOG_2PI;
+    const P = (d * (d + 1)) / 2;
     for (let c = 0; c < k; c++) {
-      const off = c * d;
-      for (let j = 0; j < d; j++) diff[off + j] = X[row + j] - means[off + j];
-      let sq = 0;
-      if (tri) {
-        // y = U_c^T (x - mu_c): y_j = sum_{i <= j} diff_i U[i][j]
-        const U = c * d * d;
-        y.fill(0);
-        for (let i = 0; i < d; i++) {
-          const di = diff[off + i];
-          for (let j = i; j < d; j++) y[j] += di * precChol[U + i * d + j];
-        }
-        for (let j = 0; j < d; j++) sq += y[j] * y[j];
-      } else {
-        for (let j = 0; j < d; j++) {
-          const t = diff[off + j] * precChol[off + j];
-          sq += t * t;
+      for (let i = 0; i < d; i++) {
+        const m = means[c * d + i];
+        for (let r = 0; r < B; r++) D[i * B + r] = XT[i * B + r] - m;
+      }
+      SQ.fill(0);
+      const U = c * P;
+      for (let j = 0; j < d; j++) {
+        const row = U + (j * (j + 1)) / 2;
+        for (let h = 0; h < B; h += 4) {
+          let y0 = 0;
+          let y1 = 0;
+          let y2 = 0;
+          let y3 = 0;
+          for (let i = 0, o = h; i <= j; i++, o += B) {
+            const u = prec[row + i];
+            y0 += D[o] * u;
+            y1 += D[o + 1] * u;
+            y2 += D[o + 2] * u;
+            y3 += D[o + 3] * u;
+          }
+          SQ[h] += y0 * y0;
+          SQ[h + 1] += y1 * y1;
+          SQ[h + 2] += y2 * y2;
+          SQ[h + 3] += y3 * y3;
         }
       }
-      lp[c] = -0.5 * (d * LOG_2PI + sq) + logDet[c] + logWeights[c];
+      const ld = logDet[c];
+      const lw = logWeights[c];
+      for (let r = 0; r < B; r++) LP[c * B + r] = -0.5 * (dl + SQ[r]) + ld + lw;
+    }
+  }
+
+  private eDiag(p: KernelParams): void {
+    const { d, k, XT, LP, prec } = this;
+    const { means, logDet, logWeights } = p;
+    const dl = d * LOG_2PI;
+    for (let c = 0; c < k; c++) {
+      for (let h = 0; h < B; h += 4) {
+        let s0 = 0;
+        let s1 = 0;
+        let s2 = 0;
+        let s3 = 0;
+        for (let j = 0, o = h; j < d; j++, o += B) {
+          const m = means[c * d + j];
+          const q = prec[c * d + j];
+          const t0 = (XT[o] - m) * q;
+          const t1 = (XT[o + 1] - m) * q;
+          const t2 = (XT[o + 2] - m) * q;
+          const t3 = (XT[o + 3] - m) * q;
+          s0 += t0 * t0;
+          s1 += t1 * t1;
+          s2 += t2 * t2;
+          s3 += t3 * t3;
+        }
+        const ld = logDet[c];
+        const lw = logWeights[c];
+        LP[c * B + h] = -0.5 * (dl + s0) + ld + lw;
+        LP[c * B + h + 1] = -0.5 * (dl + s1) + ld + lw;
+        LP[c * B + h + 2] = -0.5 * (dl + s2) + ld + lw;
+        LP[c * B + h + 3] = -0.5 * (dl + s3) + ld + lw;
+      }
+    }
+  }
+
+  /** LP -> responsibilities e_c * (1 / s) (e_c = exp(lp_c - max), s = sum e_c); MX = max + log s. */
+  private logSumExp(): void {
+    const { k, LP, MX } = this;
+    for (let r = 0; r < B; r++) {
+      let max = LP[r];
+      for (let c = 1; c < k; c++) if (LP[c * B + r] > max) max = LP[c * B + r];
+      let s = 0;
+      for (let c = 0; c < k; c++) {
+        const e = Math.exp(LP[c * B + r] - max);
+        LP[c * B + r] = e;
+        s += e;
+      }
+      const inv = 1 / s;
+      for (let c = 0; c < k; c++) LP[c * B + r] *= inv;
+      MX[r] = max + Math.log(s);
+    }
+  }
+
+  /** Adds the block's statistics about the current means; skips a component whose 8 weights are all 0. */
+  private accumulateBlock(p: KernelParams, out: Stats, tri: boolean): void {
+    const { d, k, XT, D, T, LP, WB, W8 } = this;
+    const { means } = p;
+    const { N, S1, S2 } = out;
+    for (let c = 0; c < k; c++) {
+      let nc = 0;
+      for (let r = 0; r < B; r++) {
+        const v = WB[r] * LP[c * B + r];
+        W8[r] = v;
+        nc += v;
+      }
+      if (nc === 0) continue;
+      N[c] += nc;
+      for (let a = 0; a < d; a++) {
+        const m = means[c * d + a];
+        let s = 0;
+        for (let r = 0; r < B; r++) {
+          const da = XT[a * B + r] - m;
+          const t = W8[r] * da;
+          D[a * B + r] = da;
+          T[a * B + r] = t;
+          s += t;
+        }
+        S1[c * d + a] += s;
+      }
+      if (tri) {
+        for (let a = 0; a < d; a++) {
+          const ta = a * B;
+          const t0 = T[ta], t1 = T[ta + 1], t2 = T[ta + 2], t3 = T[ta + 3];
+          const t4 = T[ta + 4], t5 = T[ta + 5], t6 = T[ta + 6], t7 = T[ta + 7];
+          const row = c * d * d + a * d;
+          for (let b = a, o = a * B; b < d; b++, o += B) {
+            S2[row + b] +=
+              t0 * D[o] + t1 * D[o + 1] + t2 * D[o + 2] + t3 * D[o + 3] + t4 * D[o + 4] + t5 * D[o + 5] + t6 * D[o + 6] + t7 * D[o + 7];
+          }
+        }
+      } else {
+        for (let a = 0, o = 0; a < d; a++, o += B) {
+          S2[c * d + a] +=
+            T[o] * D[o] + T[o + 1] * D[o + 1] + T[o + 2] * D[o + 2] + T[o + 3] * D[o + 3] +
+            T[o + 4] * D[o + 4] + T[o + 5] * D[o + 5] + T[o + 6] * D[o + 6] + T[o + 7] * D[o + 7];
+        }
+      }
     }
   }
 

@@ -98,5 +98,12 @@ export interface Backend {
    */
   precisionCholesky(cov: Float64Array, k: number, d: number, precChol: Float64Array, logDet: Float64Array): number;
 
+  /**
+   * Optional: a rows x cols matrix living in the backend's own memory, which `setData` then uses
+   * without a copy (WebAssembly: a view of linear memory, with room reserved for fitting k components
+   * of `family`). Only the WASM backend implements it.
+   */
+  allocateData?(rows: number, cols: number, k: number, family: KernelFamily): Matrix<Float64Array>;
+
   dispose(): void;
 }

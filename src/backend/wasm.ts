@@ -19,8 +19,12 @@ interface Layout {
   d: number;
   k: number;
   tri: number;
-  /** Length of precChol and S2: k * d * d ('tri') or k * d ('diag'). */
+  /** 1 when X is stored as float32 (read and widened by the kernels 8 rows at a time). */
+  f32: number;
+  /** Length of S2: k * d * d ('tri') or k * d ('diag'). */
   paramSize: number;
+  /** Length of the kernels' precision factors: k * d(d+1)/2 (packed U^T, 'tri') or k * d ('diag'). */
+  precSize: number;
   X: number;
   w: number;
   logWeights: number;
@@ -42,7 +46,9 @@ interface Layout {
   reserved: number;
 }
 
-function planLayout(base: number, n: number, d: number, k: number, family: KernelFamily, weighted: boolean, scratchBytes: number): Layout {
+function planLayout(
+  base: number, n: number, d: number, k: number, family: KernelFamily, weighted: boolean, scratchBytes: number, f32: boolean,
+): Layout {
   let at = base;
   const take = (f64s: number): number => {
     const off = at;
@@ -51,18 +57,21 @@ function planLayout(base: number, n: number, d: number, k: number, family: Kerne
   };
   const tri = family === 'tri';
   const paramSize = tri ? k * d * d : k * d;
+  const precSize = tri ? (k * d * (d + 1)) / 2 : k * d;
   const ioRows = Math.max(1, Math.min(n, Math.floor(IO_BYTES / ((k + 1) * 8))));
   const layout: Layout = {
     n,
     d,
     k,
     tri: tri ? 1 : 0,
+    f32: f32 ? 1 : 0,
     paramSize,
-    X: take(n * d),
+    precSize,
+    X: take(f32 ? (n * d) / 2 : n * d),
     w: weighted ? take(n) : 0,
     logWeights: take(k),
     means: take(k * d),
-    precChol: take(paramSize),
+    precChol: take(precSize),
     logDet: take(k),
     N: take(k),
     S1: take(k * d),
@@ -97,6 +106,8 @@ function formatBytes(bytes: number): string {
  * The WebAssembly backend: one instance, hence one linear memory, per backend. JS lays out the
  * arena after the module's static data; memory grows only when a data set or a Cholesky batch needs
  * more room, never inside emPass/score/accumulate. Results are copied out into the caller's arrays.
+ * Float32 data stay float32 in the arena (the kernels widen 8 rows at a time). `allocateData` hands
+ * out a Float64Array inside the arena that setData then uses without a copy.
  */
 export class WasmBackend implements Backend {
   private kernels: GmmKernels | null;
@@ -105,6 +116,8 @@ export class WasmBackend implements Backend {
   private readonly base: number;
   private layout: Layout | null = null;
   private hasParams = false;
+  /** The region handed out by allocateData: [base, pinnedEnd); other data sets are laid out after it. */
+  private pinned: { data: Float64Array; rows: number; cols: number; end: number } | null = null;
 
   constructor(
     module: WebAssembly.Module,
@@ -121,13 +134,41 @@ export class WasmBackend implements Backend {
     return this.memory ? this.memory.buffer.byteLength : 0;
   }
 
+  /**
+   * A rows x cols Float64Array that lives in this backend's WebAssembly memory, for the caller to
+   * fill; `setData` of exactly this matrix copies nothing. Memory for fitting it with k components
+   * (with or without sample weights) is reserved now, so the view stays valid through those fits;
+   * loading a larger different data set later may grow the memory, which detaches the view.
+   * A second call replaces the first region.
+   */
+  allocateData(rows: number, cols: number, k: number, family: KernelFamily): Matrix<Float64Array> {
+    const kernels = this.live();
+    if (!Number.isInteger(rows) || rows < 1) throw new RangeError(`rows must be an integer >= 1, got ${rows}.`);
+    if (!Number.isInteger(cols) || cols < 1) throw new RangeError(`cols must be an integer >= 1, got ${cols}.`);
+    const layout = planLayout(this.base, rows, cols, k, family, true, kernels.scratchBytes(cols, k, family === 'tri') >>> 0, false);
+    this.pinned = null;
+    this.layout = null;
+    this.hasParams = false;
+    this.ensureBytes(layout.reserved, `X of ${rows} x ${cols}`);
+    const data = new Float64Array(this.memory!.buffer, this.base, rows * cols);
+    this.pinned = { data, rows, cols, end: this.base + align16(rows * cols * 8) };
+    return { data, rows, cols };
+  }
+
   setData(X: Matrix<Float64Array> | Matrix<Float32Array>, weights: Float64Array | null, k: number, family: KernelFamily): void {
     const kernels = this.live();
     const { rows: n, cols: d } = X;
-    const layout = planLayout(this.base, n, d, k, family, weights !== null, kernels.scratchBytes(d, k) >>> 0);
+    const f32 = X.data instanceof Float32Array;
+    const pin = this.pinned;
+    const inPlace =
+      pin !== null && X.data === pin.data && pin.data.buffer === this.memory!.buffer && n === pin.rows && d === pin.cols;
+    const base = inPlace || pin === null ? this.base : pin.end;
+    const layout = planLayout(base, n, d, k, family, weights !== null, kernels.scratchBytes(d, k, family === 'tri') >>> 0, f32);
     this.ensureBytes(layout.reserved, `X of ${n} x ${d}`);
-    // Float32 data is widened here; the kernels read f64 only.
-    this.f64.set(X.data.subarray(0, n * d), layout.X / 8);
+    if (!inPlace) {
+      if (f32) new Float32Array(this.memory!.buffer, layout.X, n * d).set(X.data.subarray(0, n * d));
+      else this.f64.set(X.data.subarray(0, n * d), layout.X / 8);
+    }
     if (weights) this.f64.set(weights.subarray(0, n), layout.w / 8);
     this.layout = layout;
     this.hasParams = false;
@@ -138,18 +179,29 @@ export class WasmBackend implements Backend {
     if (p.k !== L.k || p.d !== L.d || (p.family === 'tri' ? 1 : 0) !== L.tri) {
       throw new Error(`WasmBackend: parameters for k=${p.k}, d=${p.d}, family '${p.family}' do not match the loaded data (k=${L.k}, d=${L.d})`);
     }
-    this.put(p.logWeights, L.logWeights, L.k);
-    this.put(p.means, L.means, L.k * L.d);
-    this.put(p.precChol, L.precChol, L.paramSize);
-    this.put(p.logDet, L.logDet, L.k);
+    const { k, d } = L;
+    this.put(p.logWeights, L.logWeights, k);
+    this.put(p.means, L.means, k * d);
+    if (L.tri) {
+      // The kernels read U^T as packed lower rows: row j = column j of U (entries i <= j).
+      const f = this.f64;
+      const U = p.precChol;
+      let o = L.precChol / 8;
+      for (let c = 0; c < k; c++) {
+        const u = c * d * d;
+        for (let j = 0; j < d; j++) for (let i = 0; i <= j; i++) f[o++] = U[u + i * d + j];
+      }
+    } else {
+      this.put(p.precChol, L.precChol, L.precSize);
+    }
+    this.put(p.logDet, L.logDet, k);
     this.hasParams = true;
   }
 
   emPass(out: Stats): void {
     const L = this.params();
-    this.clearStats(L);
     this.kernels!.emPass(
-      L.tri, L.X, L.w, L.n, L.d, L.k,
+      L.tri, L.f32, L.X, L.w, L.n, L.d, L.k,
       L.logWeights, L.means, L.precChol, L.logDet,
       L.N, L.S1, L.S2, L.sums, L.scratch,
     );
@@ -159,13 +211,14 @@ export class WasmBackend implements Backend {
   accumulate(resp: Float64Array, shift: Float64Array, out: Stats): void {
     const L = this.data();
     const { n, d, k } = L;
+    const rowBytes = L.f32 ? d * 4 : d * 8;
     this.put(shift, L.shift, k * d);
     this.clearStats(L);
     for (let start = 0; start < n; start += L.ioRows) {
       const rows = Math.min(L.ioRows, n - start);
       this.put(resp.subarray(start * k), L.ioResp, rows * k);
       this.kernels!.accumulate(
-        L.tri, L.X + start * d * 8, L.w && L.w + start * 8, rows, d, k, L.ioResp, L.shift,
+        L.tri, L.f32, L.X + start * rowBytes, L.w && L.w + start * 8, rows, d, k, L.ioResp, L.shift,
         L.N, L.S1, L.S2, L.sums, L.scratch,
       );
     }
@@ -175,11 +228,12 @@ export class WasmBackend implements Backend {
   score(logProb: Float64Array, resp: Float64Array | null): number {
     const L = this.params();
     const { n, d, k } = L;
+    const rowBytes = L.f32 ? d * 4 : d * 8;
     let total = 0;
     for (let start = 0; start < n; start += L.ioRows) {
       const rows = Math.min(L.ioRows, n - start);
       total = this.kernels!.score(
-        L.tri, L.X + start * d * 8, L.w && L.w + start * 8, rows, d, k,
+        L.tri, L.f32, L.X + start * rowBytes, L.w && L.w + start * 8, rows, d, k,
         L.logWeights, L.means, L.precChol, L.logDet,
         L.ioLogProb, resp ? L.ioResp : 0, L.scratch, total,
       );
@@ -191,7 +245,7 @@ export class WasmBackend implements Backend {
 
   precisionCholesky(cov: Float64Array, k: number, d: number, precChol: Float64Array, logDet: Float64Array): number {
     const kernels = this.live();
-    const C = choleskyLayout(this.layout ? this.layout.end : this.base, k, d);
+    const C = choleskyLayout(this.layout ? this.layout.end : this.pinned ? this.pinned.end : this.base, k, d);
     this.ensureBytes(C.end, `${k} covariance matrices of ${d} x ${d}`);
     this.put(cov, C.cov, k * d * d);
     const failed = kernels.precisionCholesky(C.cov, k, d, C.cov, C.logDet, C.L);
@@ -207,6 +261,7 @@ export class WasmBackend implements Backend {
     this.memory = null;
     this.f64 = new Float64Array(0);
     this.layout = null;
+    this.pinned = null;
     this.hasParams = false;
   }
 
@@ -241,8 +296,9 @@ export class WasmBackend implements Backend {
     } catch (cause) {
       throw new RangeError(`${need}, and the JavaScript engine refused to grow it: fit a subsample or fewer columns, or use backend: 'js'`, { cause });
     }
-    // Growing detaches the old buffer.
+    // Growing detaches the old buffer (and any view handed out by allocateData).
     this.f64 = new Float64Array(memory.buffer);
+    if (this.pinned) this.pinned = null;
   }
 
   private view(byteOffset: number, length: number): Float64Array {

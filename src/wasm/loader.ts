@@ -1,9 +1,8 @@
 /**
  * The one module that turns bytes into WebAssembly: decodes the embedded kernels, probes for SIMD,
- * compiles each variant once and instantiates (through @assemblyscript/loader, kept behind this file).
+ * compiles each variant once and instantiates.
  * Uses only `atob` and the WebAssembly JS API, so it runs unchanged in Node, bundlers and Web Workers.
  */
-import { instantiateSync } from '@assemblyscript/loader';
 import { SCALAR_WASM_BASE64, SIMD_WASM_BASE64 } from './bytes.generated.js';
 
 export type WasmVariant = 'simd' | 'scalar';
@@ -12,22 +11,26 @@ export type WasmVariant = 'simd' | 'scalar';
 export interface GmmKernels {
   readonly memory: WebAssembly.Memory;
   heapBase(): number;
-  scratchBytes(d: number, k: number): number;
+  scratchBytes(d: number, k: number, tri: boolean): number;
+  /** f32 = 1: X holds float32 rows. `precChol` for tri = packed U^T lower rows (see assembly/fused.ts). */
   emPass(
-    tri: number, X: number, w: number, n: number, d: number, k: number,
+    tri: number, f32: number, X: number, w: number, n: number, d: number, k: number,
     logWeights: number, means: number, precChol: number, logDet: number,
     N: number, S1: number, S2: number, sums: number, scratch: number,
   ): void;
   score(
-    tri: number, X: number, w: number, n: number, d: number, k: number,
+    tri: number, f32: number, X: number, w: number, n: number, d: number, k: number,
     logWeights: number, means: number, precChol: number, logDet: number,
     logProb: number, resp: number, scratch: number, total: number,
   ): number;
   accumulate(
-    tri: number, X: number, w: number, n: number, d: number, k: number, resp: number, shift: number,
+    tri: number, f32: number, X: number, w: number, n: number, d: number, k: number, resp: number, shift: number,
     N: number, S1: number, S2: number, sums: number, scratch: number,
   ): void;
   precisionCholesky(cov: number, k: number, d: number, precChol: number, logDet: number, L: number): number;
+  /** dst[i] = exp(src[i]) / log(src[i]) with the kernels' own exp/log (tests and benchmarks). */
+  expArray(src: number, dst: number, n: number): void;
+  logArray(src: number, dst: number, n: number): void;
 }
 
 // (func (result v128) i32.const 0 i8x16.splat): validates only where SIMD is supported.
@@ -105,5 +108,5 @@ export function compileModuleSync(variant: WasmVariant): WebAssembly.Module {
 
 /** A new instance, with its own memory. The kernels import nothing (stub runtime, no asserts). */
 export function instantiate(module: WebAssembly.Module): GmmKernels {
-  return instantiateSync<Record<string, unknown>>(module, {}).exports as unknown as GmmKernels;
+  return new WebAssembly.Instance(module, {}).exports as unknown as GmmKernels;
 }

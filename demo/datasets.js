@@ -1,0 +1,167 @@
+// The demo's data: the two example CSVs shipped in ../data (embedded in the bundle), a seeded synthetic
+// set, CSV parsing for pasted/uploaded files, and a small PCA to show data with more than two columns.
+import faithfulCsv from '../data/faithful.csv?raw';
+import irisCsv from '../data/iris.csv?raw';
+
+/**
+ * A 2-D data set ready to fit and plot.
+ * @typedef {{ name: string, X: Float64Array, rows: number, cols: 2, xLabel: string, yLabel: string, note?: string }} Dataset
+ */
+
+/** Parses CSV text (comma, semicolon, tab or whitespace separated, optional header) into numeric columns. */
+export function parseCsv(text) {
+  const lines = text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+  if (lines.length === 0) throw new Error('The CSV is empty.');
+  const sep = /[,;\t]/.test(lines[0]) ? /\s*[,;\t]\s*/ : /\s+/;
+  const cells = lines.map((l) => l.split(sep).map((c) => c.replace(/^"|"$/g, '')));
+  const isNum = (c) => c !== '' && Number.isFinite(Number(c));
+  const header = cells[0].some((c) => !isNum(c)) ? cells.shift() : null;
+  const width = cells[0]?.length ?? 0;
+  // Numeric columns are those whose every cell parses; the others (labels, species) are dropped.
+  const numeric = [];
+  for (let j = 0; j < width; j++) if (cells.every((r) => isNum(r[j]))) numeric.push(j);
+  if (cells.length < 2 || numeric.length < 2) {
+    throw new Error('The CSV needs at least two rows and two numeric columns.');
+  }
+  const names = numeric.map((j) => header?.[j] ?? `column ${j + 1}`);
+  const rows = cells.length;
+  const cols = numeric.length;
+  const X = new Float64Array(rows * cols);
+  cells.forEach((r, i) => numeric.forEach((j, c) => (X[i * cols + c] = Number(r[j]))));
+  const labelColumn = header ? header.findIndex((_, j) => !numeric.includes(j)) : -1;
+  const labels = labelColumn >= 0 ? cells.map((r) => r[labelColumn]) : null;
+  return { X, rows, cols, names, labels };
+}
+
+/** Symmetric eigen-decomposition by cyclic Jacobi rotations (fine for the few columns of a CSV). */
+function eigenSymmetric(A, d) {
+  const a = Float64Array.from(A);
+  const V = new Float64Array(d * d);
+  for (let i = 0; i < d; i++) V[i * d + i] = 1;
+  for (let sweep = 0; sweep < 100; sweep++) {
+    let off = 0;
+    for (let p = 0; p < d; p++) for (let q = p + 1; q < d; q++) off += a[p * d + q] ** 2;
+    if (off < 1e-22) break;
+    for (let p = 0; p < d; p++) {
+      for (let q = p + 1; q < d; q++) {
+        const apq = a[p * d + q];
+        if (Math.abs(apq) < 1e-300) continue;
+        const theta = (a[q * d + q] - a[p * d + p]) / (2 * apq);
+        const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
+        const c = 1 / Math.sqrt(t * t + 1);
+        const s = t * c;
+        for (let k = 0; k < d; k++) {
+          const akp = a[k * d + p];
+          const akq = a[k * d + q];
+          a[k * d + p] = c * akp - s * akq;
+          a[k * d + q] = s * akp + c * akq;
+        }
+        for (let k = 0; k < d; k++) {
+          const apk = a[p * d + k];
+          const aqk = a[q * d + k];
+          a[p * d + k] = c * apk - s * aqk;
+          a[q * d + k] = s * apk + c * aqk;
+        }
+        for (let k = 0; k < d; k++) {
+          const vkp = V[k * d + p];
+          const vkq = V[k * d + q];
+          V[k * d + p] = c * vkp - s * vkq;
+          V[k * d + q] = s * vkp + c * vkq;
+        }
+      }
+    }
+  }
+  const order = [...Array(d).keys()].sort((i, j) => a[j * d + j] - a[i * d + i]);
+  return { values: order.map((i) => a[i * d + i]), vectors: order.map((i) => [...Array(d).keys()].map((k) => V[k * d + i])) };
+}
+
+/** Projects n x d data onto its first two principal components (centred, unscaled). */
+export function pca2(X, rows, cols) {
+  const mean = new Float64Array(cols);
+  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) mean[j] += X[i * cols + j] / rows;
+  const C = new Float64Array(cols * cols);
+  for (let i = 0; i < rows; i++) {
+    for (let a = 0; a < cols; a++) {
+      const xa = X[i * cols + a] - mean[a];
+      for (let b = 0; b < cols; b++) C[a * cols + b] += (xa * (X[i * cols + b] - mean[b])) / (rows - 1);
+    }
+  }
+  const { values, vectors } = eigenSymmetric(C, cols);
+  const total = values.reduce((s, v) => s + v, 0);
+  const out = new Float64Array(rows * 2);
+  for (let i = 0; i < rows; i++) {
+    for (let c = 0; c < 2; c++) {
+      let s = 0;
+      for (let j = 0; j < cols; j++) s += (X[i * cols + j] - mean[j]) * vectors[c][j];
+      out[i * 2 + c] = s;
+    }
+  }
+  return { X: out, explained: [values[0] / total, values[1] / total] };
+}
+
+/** A parsed CSV as a 2-D data set: two columns as they are, more projected on two principal components. */
+export function csvDataset(text, name = 'CSV') {
+  const { X, rows, cols, names, labels } = parseCsv(text);
+  if (cols === 2) return { name, X, rows, cols: 2, xLabel: names[0], yLabel: names[1], labels };
+  const p = pca2(X, rows, cols);
+  const pct = (f) => `${(100 * f).toFixed(0)}%`;
+  return {
+    name,
+    X: p.X,
+    rows,
+    cols: 2,
+    xLabel: `PC1 (${pct(p.explained[0])} of variance)`,
+    yLabel: `PC2 (${pct(p.explained[1])})`,
+    labels,
+    note: `${cols} numeric columns (${names.join(', ')}) projected onto their first two principal components.`,
+  };
+}
+
+/** Seeded Gaussian blobs of different shapes (n points in 2-D). */
+export function synthetic(n = 2000, seed = 3) {
+  let s = seed >>> 0;
+  const uniform = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) + 0.5) / 4294967296;
+  const normal = () => Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform());
+  // weight, mean, and a 2x2 factor L (Sigma = L L^T)
+  const blobs = [
+    [0.35, [0, 0], [1.2, 0, 0.9, 0.5]],
+    [0.25, [5, 3], [0.6, 0, -0.5, 0.4]],
+    [0.2, [-3, 5], [0.4, 0, 0, 1.4]],
+    [0.2, [4, -3], [1.0, 0, 0.2, 0.3]],
+  ];
+  const X = new Float64Array(n * 2);
+  const labels = [];
+  for (let i = 0; i < n; i++) {
+    let u = uniform();
+    let c = 0;
+    while (c < blobs.length - 1 && u >= blobs[c][0]) u -= blobs[c++][0];
+    const [, m, L] = blobs[c];
+    const z0 = normal();
+    const z1 = normal();
+    X[2 * i] = m[0] + L[0] * z0;
+    X[2 * i + 1] = m[1] + L[2] * z0 + L[3] * z1;
+    labels.push(`blob ${c + 1}`);
+  }
+  return { name: `Synthetic (${n.toLocaleString('en')} points, 4 blobs)`, X, rows: n, cols: 2, xLabel: 'x', yLabel: 'y', labels };
+}
+
+/** The embedded data sets by key. */
+export function builtin(key) {
+  switch (key) {
+    case 'faithful':
+      return { ...csvDataset(faithfulCsv, 'Old Faithful'), xLabel: 'eruption (min)', yLabel: 'waiting (min)' };
+    case 'iris':
+      return { ...csvDataset(irisCsv, 'Iris (PCA to 2-D)'), name: 'Iris (PCA to 2-D)' };
+    case 'synthetic-2k':
+      return synthetic(2000);
+    case 'synthetic-50k':
+      return synthetic(50000);
+    case 'synthetic-200k':
+      return synthetic(200000);
+    default:
+      throw new Error(`unknown data set ${key}`);
+  }
+}
+
+/** CSV text of a built-in data set, to prefill the paste box. */
+export const FAITHFUL_CSV = faithfulCsv;

@@ -1,0 +1,373 @@
+/**
+ * Parallel EM passes: the rows are split into contiguous shards, each loaded once into its own worker
+ * (a Web Worker in browsers, a worker_threads Worker in Node) with its own backend — a WebAssembly
+ * instance created from the one compiled module posted to it, or the JS backend. Every iteration the
+ * main thread posts the kernel parameters, each worker runs the fused pass over its shard and posts
+ * back its sufficient statistics (buffers transferred both ways), and the statistics are added up:
+ * they are sums over rows, so the M-step sees the same numbers as a single pass (up to the order of
+ * floating-point additions). Initialisation, the M-step and the final E-step stay on the main thread.
+ *
+ * The worker script is `./worker.js` next to this file, located with
+ * `new Worker(new URL('./worker.js', import.meta.url), { type: 'module' })` — the pattern Vite and
+ * webpack 5 recognise, so it is bundled with the package without any consumer configuration. Node
+ * (which has no global Worker before v22) loads `node:worker_threads` by a dynamic import that bundlers
+ * are told to leave alone, so this module has no Node-only static import.
+ */
+import type { KernelFamily, Matrix } from './types.js';
+import type { BackendName, KernelParams, Stats } from './backend/types.js';
+import type { PassEngine } from './em.js';
+import { compileModule } from './wasm/loader.js';
+import { GaussianMixtureError, abortError } from './errors.js';
+import type { WorkerReply, WorkerRequest, SerializedError } from './worker.js';
+
+/** A pass engine backed by workers; `close()` terminates them (idempotent). */
+export interface ShardedEngine extends PassEngine {
+  /** Number of workers (shards). */
+  readonly size: number;
+  close(): Promise<void>;
+}
+
+let liveWorkers = 0;
+
+/**
+ * Number of worker threads gmm-wasm has started and not yet seen terminate (0 between fits).
+ * A diagnostic for tests and leak checks.
+ */
+export function activeWorkerCount(): number {
+  return liveWorkers;
+}
+
+interface NodeLike {
+  process?: { versions?: { node?: string } };
+  navigator?: { hardwareConcurrency?: number };
+  Worker?: unknown;
+}
+const G = globalThis as unknown as NodeLike;
+
+function isNode(): boolean {
+  return typeof G.process === 'object' && G.process !== null && typeof G.process.versions?.node === 'string';
+}
+
+/** Hidden from bundlers: the specifier is not a literal, and the comments tell them to leave it. */
+async function importNode<T>(name: string): Promise<T> {
+  const specifier = `node:${name}`;
+  return (await import(/* webpackIgnore: true */ /* @vite-ignore */ specifier)) as T;
+}
+
+/** `workers: 'auto'`: navigator.hardwareConcurrency, or os.availableParallelism() in Node; at least 1. */
+export async function resolveWorkerCount(option: number | 'auto'): Promise<number> {
+  if (option !== 'auto') return option;
+  const hc = G.navigator?.hardwareConcurrency;
+  if (typeof hc === 'number' && hc >= 1) return Math.floor(hc);
+  if (isNode()) {
+    try {
+      const os = await importNode<{ availableParallelism?: () => number; cpus: () => unknown[] }>('os');
+      const n = os.availableParallelism ? os.availableParallelism() : os.cpus().length;
+      if (Number.isInteger(n) && n >= 1) return n;
+    } catch {
+      // fall through
+    }
+  }
+  return 1;
+}
+
+/** One worker as the pool sees it, whatever the platform. */
+interface Port {
+  post(msg: WorkerRequest, transfer: Transferable[]): void;
+  terminate(): Promise<void>;
+}
+
+interface PortEvents {
+  message(msg: WorkerReply): void;
+  /** The worker failed outside the protocol (script did not load, uncaught error, exited). */
+  failure(err: Error): void;
+}
+
+type Spawn = (events: PortEvents) => Port;
+
+interface NodeWorker {
+  on(event: 'message', f: (m: WorkerReply) => void): void;
+  on(event: 'error', f: (e: unknown) => void): void;
+  on(event: 'messageerror', f: (e: unknown) => void): void;
+  on(event: 'exit', f: (code: number) => void): void;
+  postMessage(m: unknown, transfer?: readonly unknown[]): void;
+  terminate(): Promise<number>;
+}
+
+/** Counts a started worker; the returned function uncounts it exactly once. */
+function track(): () => void {
+  liveWorkers++;
+  let done = false;
+  return () => {
+    if (!done) {
+      done = true;
+      liveWorkers--;
+    }
+  };
+}
+
+function spawnWeb(events: PortEvents): Port {
+  // Keep this expression literally as it is: bundlers detect `new Worker(new URL('...', import.meta.url))`.
+  const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+  const untrack = track();
+  worker.onmessage = (e: MessageEvent<WorkerReply>) => events.message(e.data);
+  worker.onerror = (e: ErrorEvent) => {
+    e.preventDefault();
+    events.failure(new Error(e.message || 'the worker script failed to load or threw'));
+  };
+  worker.onmessageerror = () => events.failure(new Error('a message from the worker could not be deserialised'));
+  return {
+    post: (msg, transfer) => worker.postMessage(msg, transfer),
+    terminate: async () => {
+      worker.terminate();
+      untrack();
+    },
+  };
+}
+
+function nodeSpawner(WorkerCtor: new (url: URL) => NodeWorker): Spawn {
+  // Not the literal bundler pattern on purpose: this branch only runs in Node, from dist/.
+  const file = './worker.js';
+  const url = new URL(file, import.meta.url);
+  return (events) => {
+    const worker = new WorkerCtor(url);
+    const untrack = track();
+    let exited = false;
+    const gone = new Promise<void>((resolve) => {
+      worker.on('exit', (code) => {
+        exited = true;
+        untrack();
+        resolve();
+        events.failure(new Error(`the worker exited (code ${code})`));
+      });
+    });
+    worker.on('message', (m) => events.message(m));
+    worker.on('error', (e) => events.failure(e instanceof Error ? e : new Error(String(e))));
+    worker.on('messageerror', () => events.failure(new Error('a message from the worker could not be deserialised')));
+    return {
+      post: (msg, transfer) => worker.postMessage(msg, transfer),
+      terminate: async () => {
+        if (!exited) await worker.terminate();
+        await gone;
+      },
+    };
+  };
+}
+
+/** How to start a worker here, or why it cannot be done. */
+async function spawner(): Promise<Spawn | string> {
+  if (typeof G.Worker === 'function') return spawnWeb;
+  if (isNode()) {
+    try {
+      const wt = await importNode<{ Worker: new (url: URL) => NodeWorker }>('worker_threads');
+      return nodeSpawner(wt.Worker);
+    } catch (err) {
+      return `node:worker_threads could not be loaded (${(err as Error)?.message ?? String(err)})`;
+    }
+  }
+  return 'this environment has no Worker';
+}
+
+/** A load failure before the worker answered its first message: we fall back to one thread. */
+class StartupFailure extends Error {}
+
+function revive(e: SerializedError): Error {
+  if (e.code) return new GaussianMixtureError(e.code as GaussianMixtureError['code'], e.message);
+  const err = e.name === 'RangeError' ? new RangeError(e.message) : e.name === 'TypeError' ? new TypeError(e.message) : new Error(e.message);
+  if (e.name && err.name !== e.name) err.name = e.name;
+  return err;
+}
+
+interface Slot {
+  resolve(reply: WorkerReply): void;
+  reject(err: unknown): void;
+}
+
+class Shard {
+  ready = false;
+  failed: Error | null = null;
+  pending: Slot | null = null;
+  stats: { N: Float64Array; S1: Float64Array; S2: Float64Array };
+  readonly port: Port;
+
+  constructor(spawn: Spawn, k: number, d: number, family: KernelFamily) {
+    this.stats = {
+      N: new Float64Array(k),
+      S1: new Float64Array(k * d),
+      S2: new Float64Array(family === 'tri' ? k * d * d : k * d),
+    };
+    this.port = spawn({
+      message: (m) => {
+        const slot = this.pending;
+        this.pending = null;
+        if (!slot) return;
+        if (m.type === 'error') slot.reject(revive(m.error));
+        else slot.resolve(m);
+      },
+      failure: (err) => this.fail(this.ready ? new Error(`gmm-wasm worker failed: ${err.message}`) : new StartupFailure(err.message)),
+    });
+  }
+
+  fail(err: Error): void {
+    if (this.failed === null) this.failed = err;
+    const slot = this.pending;
+    this.pending = null;
+    slot?.reject(err);
+  }
+
+  request(msg: WorkerRequest, transfer: Transferable[]): Promise<WorkerReply> {
+    if (this.failed) return Promise.reject(this.failed);
+    return new Promise<WorkerReply>((resolve, reject) => {
+      this.pending = { resolve, reject };
+      try {
+        this.port.post(msg, transfer);
+      } catch (err) {
+        this.pending = null;
+        reject(err);
+      }
+    });
+  }
+}
+
+export interface ShardedEngineConfig {
+  /** Resolved worker count (>= 2 to start workers). */
+  workers: number;
+  /** The main backend's name: the workers run the same kernels. */
+  backend: BackendName;
+  data: Matrix<Float64Array> | Matrix<Float32Array>;
+  weights: Float64Array | null;
+  k: number;
+  family: KernelFamily;
+  signal?: AbortSignal;
+  /** Receives a message when workers were requested but the fit falls back to one thread. */
+  warnings: string[];
+}
+
+/**
+ * Starts `workers` workers (capped at the number of rows), each with a contiguous shard of the rows.
+ * Returns null when fewer than two workers are wanted, or — after pushing a warning — when workers
+ * cannot be started here; the caller then runs the passes on its own backend. Throws when aborted or
+ * when a worker rejects its shard (for instance, out of memory).
+ */
+export async function createShardedEngine(cfg: ShardedEngineConfig): Promise<ShardedEngine | null> {
+  const n = Math.min(cfg.workers, cfg.data.rows);
+  if (n < 2) return null;
+  const fallback = (why: string): null => {
+    cfg.warnings.push(`workers: ${cfg.workers} was requested, but workers are unavailable (${why}); the fit ran on one thread.`);
+    return null;
+  };
+  const spawn = await spawner();
+  if (typeof spawn === 'string') return fallback(spawn);
+  const module = cfg.backend === 'js' ? null : await compileModule(cfg.backend === 'wasm' ? 'simd' : 'scalar');
+
+  const { data, weights, k, family, signal } = cfg;
+  const { rows, cols: d } = data;
+  const shards: Shard[] = [];
+  const engine = new WorkerEngine(shards, k, d, family, signal);
+  try {
+    for (let i = 0; i < n; i++) shards.push(new Shard(spawn, k, d, family));
+  } catch (err) {
+    await engine.close();
+    return fallback((err as Error)?.message ?? String(err));
+  }
+  try {
+    await engine.race(
+      shards.map((shard, i) => {
+        const start = Math.floor((i * rows) / n);
+        const end = Math.floor(((i + 1) * rows) / n);
+        const X = data.data.slice(start * d, end * d) as Float64Array | Float32Array;
+        const w = weights ? weights.slice(start, end) : null;
+        const transfer: Transferable[] = [X.buffer];
+        if (w) transfer.push(w.buffer);
+        return shard
+          .request({ type: 'init', backend: cfg.backend, module, X: { data: X, rows: end - start, cols: d } as Matrix<Float64Array> | Matrix<Float32Array>, weights: w, k, family }, transfer)
+          .then(() => {
+            shard.ready = true;
+          });
+      }),
+    );
+  } catch (err) {
+    await engine.close();
+    if (err instanceof StartupFailure) return fallback(err.message);
+    throw err;
+  }
+  return engine;
+}
+
+class WorkerEngine implements ShardedEngine {
+  private params: KernelParams | null = null;
+  private closed: Promise<void> | null = null;
+  private readonly onAbort: () => void;
+
+  constructor(
+    private readonly shards: Shard[],
+    private readonly k: number,
+    private readonly d: number,
+    private readonly family: KernelFamily,
+    private readonly signal: AbortSignal | undefined,
+  ) {
+    this.onAbort = () => {
+      for (const s of this.shards) s.fail(abortError(this.signal!) as Error);
+    };
+    signal?.addEventListener('abort', this.onAbort);
+  }
+
+  get size(): number {
+    return this.shards.length;
+  }
+
+  /** Awaits all, rejecting as soon as one rejects (and at once when aborted). */
+  async race<T>(work: Promise<T>[]): Promise<T[]> {
+    if (this.signal?.aborted) throw abortError(this.signal);
+    if (this.closed) throw new Error('gmm-wasm: the worker pool is closed');
+    return Promise.all(work);
+  }
+
+  setParams(p: KernelParams): void {
+    if (p.k !== this.k || p.d !== this.d || p.family !== this.family) {
+      throw new Error(`ShardedEngine: parameters for k=${p.k}, d=${p.d}, family '${p.family}' do not match the shards (k=${this.k}, d=${this.d})`);
+    }
+    this.params = p;
+  }
+
+  async emPass(out: Stats): Promise<void> {
+    const params = this.params;
+    if (params === null) throw new Error('ShardedEngine: emPass before setParams');
+    const replies = await this.race(
+      this.shards.map((shard) => {
+        const { N, S1, S2 } = shard.stats;
+        return shard.request({ type: 'pass', params, N, S1, S2 }, [N.buffer, S1.buffer, S2.buffer]);
+      }),
+    );
+    out.N.fill(0);
+    out.S1.fill(0);
+    out.S2.fill(0);
+    let logLik = 0;
+    let weightSum = 0;
+    for (let i = 0; i < replies.length; i++) {
+      const r = replies[i];
+      if (r.type !== 'stats') throw new Error(`ShardedEngine: unexpected reply '${r.type}'`);
+      this.shards[i].stats = { N: r.N, S1: r.S1, S2: r.S2 };
+      add(out.N, r.N);
+      add(out.S1, r.S1);
+      add(out.S2, r.S2);
+      logLik += r.logLik;
+      weightSum += r.weightSum;
+    }
+    out.logLik = logLik;
+    out.weightSum = weightSum;
+  }
+
+  close(): Promise<void> {
+    if (this.closed === null) {
+      this.signal?.removeEventListener('abort', this.onAbort);
+      for (const s of this.shards) s.fail(new Error('gmm-wasm: the worker pool is closed'));
+      this.closed = Promise.all(this.shards.map((s) => s.port.terminate().catch(() => undefined))).then(() => undefined);
+    }
+    return this.closed;
+  }
+}
+
+function add(into: Float64Array, from: Float64Array): void {
+  for (let i = 0; i < into.length; i++) into[i] += from[i];
+}

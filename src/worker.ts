@@ -1,0 +1,90 @@
+/**
+ * The worker side of parallel fitting (see parallel.ts). One shard of rows per worker, loaded once;
+ * then one fused EM pass per 'pass' message, whose statistics go back with their buffers transferred.
+ * Runs as a module Web Worker (self.onmessage) and as a Node worker_threads worker (parentPort, loaded
+ * by a dynamic import so that browsers and bundlers never see a Node module). No top-level await.
+ */
+import type { KernelFamily, Matrix } from './types.js';
+import type { Backend, BackendName, KernelParams, Stats } from './backend/types.js';
+import { JsBackend } from './backend/js.js';
+import { WasmBackend } from './backend/wasm.js';
+
+export type WorkerRequest =
+  | {
+      type: 'init';
+      backend: BackendName;
+      /** The compiled kernels (null for the JS backend). */
+      module: WebAssembly.Module | null;
+      X: Matrix<Float64Array> | Matrix<Float32Array>;
+      weights: Float64Array | null;
+      k: number;
+      family: KernelFamily;
+    }
+  | { type: 'pass'; params: KernelParams; N: Float64Array; S1: Float64Array; S2: Float64Array };
+
+export interface SerializedError {
+  name: string;
+  message: string;
+  code?: string;
+}
+
+export type WorkerReply =
+  | { type: 'ready' }
+  | { type: 'stats'; N: Float64Array; S1: Float64Array; S2: Float64Array; logLik: number; weightSum: number }
+  | { type: 'error'; error: SerializedError };
+
+type Reply = (msg: WorkerReply, transfer: Transferable[]) => void;
+
+let backend: Backend | null = null;
+let shape: { k: number; d: number; family: KernelFamily } | null = null;
+
+function handle(msg: WorkerRequest, reply: Reply): void {
+  try {
+    if (msg.type === 'init') {
+      backend?.dispose();
+      backend = null;
+      const b: Backend = msg.backend === 'js' ? new JsBackend() : new WasmBackend(msg.module!, msg.backend);
+      backend = b;
+      b.setData(msg.X, msg.weights, msg.k, msg.family);
+      shape = { k: msg.k, d: msg.X.cols, family: msg.family };
+      reply({ type: 'ready' }, []);
+    } else if (msg.type === 'pass') {
+      if (backend === null || shape === null) throw new Error('gmm-wasm worker: pass before init');
+      backend.setParams(msg.params);
+      const stats: Stats = { ...shape, N: msg.N, S1: msg.S1, S2: msg.S2, logLik: 0, weightSum: 0 };
+      backend.emPass(stats);
+      const { N, S1, S2 } = stats;
+      reply({ type: 'stats', N, S1, S2, logLik: stats.logLik, weightSum: stats.weightSum }, [N.buffer, S1.buffer, S2.buffer]);
+    } else {
+      throw new Error(`gmm-wasm worker: unknown message ${JSON.stringify((msg as { type?: unknown })?.type)}`);
+    }
+  } catch (err) {
+    const e = err as { name?: unknown; message?: unknown; code?: unknown };
+    const error: SerializedError = {
+      name: typeof e?.name === 'string' ? e.name : 'Error',
+      message: typeof e?.message === 'string' ? e.message : String(err),
+    };
+    if (typeof e?.code === 'string') error.code = e.code;
+    reply({ type: 'error', error }, []);
+  }
+}
+
+interface Scope {
+  WorkerGlobalScope?: unknown;
+  process?: { versions?: { node?: string } };
+  postMessage(msg: unknown, transfer: Transferable[]): void;
+  onmessage: ((e: MessageEvent<WorkerRequest>) => void) | null;
+}
+const scope = globalThis as unknown as Scope;
+
+if (typeof scope.WorkerGlobalScope !== 'undefined') {
+  scope.onmessage = (e) => handle(e.data, (m, t) => scope.postMessage(m, t));
+} else if (typeof scope.process?.versions?.node === 'string') {
+  const specifier = 'node:worker_threads';
+  void import(/* webpackIgnore: true */ /* @vite-ignore */ specifier).then(
+    ({ parentPort }: { parentPort: { on(e: 'message', f: (m: WorkerRequest) => void): void; postMessage(m: unknown, t: Transferable[]): void } | null }) => {
+      if (parentPort === null) return; // imported outside a worker: nothing to serve
+      parentPort.on('message', (m) => handle(m, (r, t) => parentPort.postMessage(r, t)));
+    },
+  );
+}

@@ -1,0 +1,275 @@
+/**
+ * Parallel fitting (`workers` option, src/parallel.ts + src/worker.ts). Runs against the BUILT package
+ * (dist/), because the worker script is dist/worker.js next to dist/parallel.js: `npm test` builds
+ * first. The fallback test imports src/, where no worker.js exists, to exercise the one-thread path.
+ * No timing assertions here: the speed-up is measured by bench/anchors.mjs --workers N.
+ */
+import { describe, expect, it } from 'vitest';
+import { existsSync, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+// @ts-ignore -- the built package (npm run build); typed through the source it was built from.
+import * as built from '../dist/index.js';
+import type * as Src from '../src/index.js';
+import * as src from '../src/index.js';
+
+const { GaussianMixture, activeWorkerCount } = built as typeof Src;
+type Model = InstanceType<typeof Src.GaussianMixture>;
+type CovType = 'full' | 'tied' | 'diag' | 'spherical';
+const TYPES: CovType[] = ['full', 'tied', 'diag', 'spherical'];
+const DIST = resolve(dirname(fileURLToPath(import.meta.url)), '../dist');
+
+/** Deterministic overlapping clusters (so EM runs many iterations), optionally far from the origin. */
+function blobs(n: number, d: number, k: number, seed: number, offset = 0): { data: Float64Array; rows: number; cols: number } {
+  let s = seed >>> 0;
+  const u = (): number => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const normal = (): number => Math.sqrt(-2 * Math.log(1 - u())) * Math.cos(2 * Math.PI * u());
+  const centres = Array.from({ length: k }, () => Array.from({ length: d }, () => 2.5 * normal()));
+  const data = new Float64Array(n * d);
+  for (let i = 0; i < n; i++) {
+    const c = centres[Math.floor(u() * k)];
+    for (let j = 0; j < d; j++) data[i * d + j] = offset + c[j] + (0.6 + 0.4 * (j % 2)) * normal() + 0.3 * (j > 0 ? data[i * d + j - 1] - offset : 0);
+  }
+  return { data, rows: n, cols: d };
+}
+
+function flat(x: unknown): number[] {
+  return Array.isArray(x) ? (x as unknown[]).flatMap(flat) : [x as number];
+}
+
+/** Largest |a - b| relative to the largest |a| of the array (entries near 0 are not amplified). */
+function relDiff(a: unknown, b: unknown): number {
+  const fa = flat(a);
+  const fb = flat(b);
+  expect(fb.length).toBe(fa.length);
+  const scale = Math.max(...fa.map(Math.abs), 1e-300);
+  let m = 0;
+  for (let i = 0; i < fa.length; i++) m = Math.max(m, Math.abs(fa[i] - fb[i]) / scale);
+  return m;
+}
+
+function expectSameFit(a: Model, b: Model, tol = 1e-10): void {
+  expect(b.nIter).toBe(a.nIter);
+  expect(b.converged).toBe(a.converged);
+  expect(relDiff(a.weights, b.weights)).toBeLessThanOrEqual(tol);
+  expect(relDiff(a.means, b.means)).toBeLessThanOrEqual(tol);
+  expect(relDiff(a.covariances, b.covariances)).toBeLessThanOrEqual(tol);
+  expect(relDiff(a.precisionsCholesky, b.precisionsCholesky)).toBeLessThanOrEqual(tol);
+  expect(relDiff(a.history, b.history)).toBeLessThanOrEqual(tol);
+  expect(Math.abs(a.lowerBound - b.lowerBound) / Math.abs(a.lowerBound)).toBeLessThanOrEqual(tol);
+}
+
+describe('workers: the built package', () => {
+  it('dist/index.js and everything it imports have no top-level await and no static Node imports', () => {
+    expect(existsSync(join(DIST, 'worker.js'))).toBe(true);
+    const seen = new Set<string>();
+    const visit = (file: string): void => {
+      if (seen.has(file)) return;
+      seen.add(file);
+      const text = readFileSync(file, 'utf8');
+      const statics = [...text.matchAll(/^\s*(?:import|export)\s[^;]*?from\s+['"]([^'"]+)['"]/gm), ...text.matchAll(/^\s*import\s+['"]([^'"]+)['"]/gm)];
+      for (const [, spec] of statics) {
+        expect(spec.startsWith('node:'), `${file} statically imports ${spec}`).toBe(false);
+        if (spec.startsWith('.')) visit(resolve(dirname(file), spec));
+      }
+      // Top-level await: tsc keeps indentation, so top-level statements are the unindented lines.
+      const topLevel = text.split('\n').filter((line) => /^[^\s/]/.test(line));
+      expect(topLevel.filter((line) => /\bawait\b/.test(line)), `${file} has top-level await`).toEqual([]);
+    };
+    visit(join(DIST, 'index.js'));
+    expect(seen.has(join(DIST, 'parallel.js'))).toBe(true);
+    // The bundler-recognised pattern, verbatim.
+    expect(readFileSync(join(DIST, 'parallel.js'), 'utf8')).toContain("new Worker(new URL('./worker.js', import.meta.url), { type: 'module' })");
+  });
+});
+
+describe('workers: 2 equals workers: 1', () => {
+  const X = blobs(6000, 4, 4, 7);
+  for (const backend of ['wasm', 'js'] as const) {
+    for (const type of TYPES) {
+      it(`${backend} / ${type}`, async () => {
+        const opts = { nComponents: 4, covarianceType: type, seed: 3, backend, tol: 0, maxIter: 40 } as const;
+        const one = await new GaussianMixture(opts).fit(X);
+        const two = await new GaussianMixture({ ...opts, workers: 2 }).fit(X);
+        expect(two.fitWorkers).toBe(2);
+        expect(two.fitWarnings).toEqual([]);
+        expect(one.fitWorkers).toBe(1);
+        expect(one.nIter).toBe(40);
+        expectSameFit(one, two);
+        expect(Array.from(two.predict(X))).toEqual(Array.from(one.predict(X)));
+        expect(activeWorkerCount()).toBe(0);
+      });
+    }
+  }
+
+  it('3 workers, Float32 data, sample weights, nInit 2, far from the origin', async () => {
+    const X64 = blobs(5001, 3, 3, 11, 1e4);
+    const X = { data: Float32Array.from(X64.data), rows: X64.rows, cols: X64.cols };
+    const sampleWeight = Array.from({ length: X.rows }, (_, i) => 0.5 + (i % 5) * 0.25);
+    // Random restarts stopped early (tol 0, 8 iterations) end at clearly different lower bounds; restarts
+    // converged to label-permuted copies of one optimum would tie, and rounding would pick the winner.
+    const opts = { nComponents: 3, covarianceType: 'full', seed: 5, nInit: 3, init: 'random', tol: 0, maxIter: 8 } as const;
+    const one = await new GaussianMixture(opts).fit(X, { sampleWeight });
+    const three = await new GaussianMixture({ ...opts, workers: 3 }).fit(X, { sampleWeight });
+    expect(three.fitWorkers).toBe(3);
+    expectSameFit(one, three);
+  });
+
+  it('warmStart reuses the model and still equals one thread', async () => {
+    const X = blobs(3000, 2, 3, 13);
+    const opts = { nComponents: 3, seed: 1, maxIter: 5, warmStart: true } as const;
+    const one = new GaussianMixture(opts);
+    const two = new GaussianMixture({ ...opts, workers: 2 });
+    for (let i = 0; i < 3; i++) {
+      await one.fit(X);
+      await two.fit(X);
+    }
+    expectSameFit(one, two);
+  });
+
+  it("workers: 'auto' fits (one worker per core, or one thread on a single core)", async () => {
+    const X = blobs(4000, 3, 3, 17);
+    const one = await new GaussianMixture({ nComponents: 3, seed: 2 }).fit(X);
+    const auto = await new GaussianMixture({ nComponents: 3, seed: 2, workers: 'auto' }).fit(X);
+    expect(auto.options.workers).toBe('auto');
+    const cores = availableParallelism();
+    expect(auto.fitWorkers).toBe(cores >= 2 ? cores : 1);
+    expect(auto.fitWarnings).toEqual([]);
+    expectSameFit(one, auto);
+    expect(activeWorkerCount()).toBe(0);
+  });
+
+  it('more workers than rows: capped at one row per worker', async () => {
+    const X = [[0], [1], [5], [6]];
+    const m = await new GaussianMixture({ nComponents: 2, seed: 1, workers: 8 }).fit(X);
+    expect(m.fitWorkers).toBe(4);
+    const ref = await new GaussianMixture({ nComponents: 2, seed: 1 }).fit(X);
+    expectSameFit(ref, m);
+  });
+});
+
+describe('workers: termination', () => {
+  it('abort from onIteration mid-fit rejects, terminates the workers, and the next fit works', async () => {
+    const X = blobs(20000, 4, 4, 19);
+    const controller = new AbortController();
+    let peak = 0;
+    const model = new GaussianMixture({
+      nComponents: 4,
+      seed: 1,
+      tol: 0,
+      maxIter: 200,
+      workers: 2,
+      signal: controller.signal,
+      onIteration: ({ iter }) => {
+        peak = Math.max(peak, activeWorkerCount());
+        if (iter === 3) controller.abort();
+      },
+    });
+    await expect(model.fit(X)).rejects.toMatchObject({ name: 'AbortError' });
+    expect(peak).toBe(2);
+    expect(activeWorkerCount()).toBe(0);
+    const again = await new GaussianMixture({ nComponents: 4, seed: 1, tol: 0, maxIter: 5, workers: 2 }).fit(X);
+    expect(again.nIter).toBe(5);
+    expect(activeWorkerCount()).toBe(0);
+  });
+
+  it('abort while a pass is running in the workers (timer) rejects with the reason', async () => {
+    const X = blobs(200000, 8, 8, 23);
+    const controller = new AbortController();
+    const reason = new Error('stop now');
+    let iterations = 0;
+    const fit = new GaussianMixture({
+      nComponents: 8,
+      seed: 1,
+      tol: 0,
+      maxIter: 1000,
+      workers: 2,
+      init: 'random',
+      signal: controller.signal,
+      onIteration: () => void iterations++,
+    }).fit(X);
+    // Abort once the workers are up and iterating.
+    while (iterations < 2) await new Promise((r) => setTimeout(r, 5));
+    controller.abort(reason);
+    await expect(fit).rejects.toBe(reason);
+    expect(iterations).toBeLessThan(1000);
+    expect(activeWorkerCount()).toBe(0);
+  });
+
+  it('an already-aborted signal rejects before any worker starts', async () => {
+    const controller = new AbortController();
+    controller.abort();
+    await expect(new GaussianMixture({ nComponents: 2, workers: 2, signal: controller.signal }).fit(blobs(100, 2, 2, 1))).rejects.toMatchObject({
+      name: 'AbortError',
+    });
+    expect(activeWorkerCount()).toBe(0);
+  });
+
+  it('a failing fit (ILL_DEFINED_COVARIANCE) still terminates the workers', async () => {
+    // A constant column and regCovar 0: the covariance is singular.
+    const X = blobs(2000, 3, 2, 29);
+    for (let i = 0; i < X.rows; i++) X.data[i * 3 + 2] = 1;
+    for (const type of ['full', 'diag'] as const) {
+      const model = new GaussianMixture({ nComponents: 2, covarianceType: type, seed: 1, regCovar: 0, workers: 2 });
+      await expect(model.fit(X)).rejects.toMatchObject({ name: 'GaussianMixtureError', code: 'ILL_DEFINED_COVARIANCE' });
+      expect(activeWorkerCount()).toBe(0);
+    }
+  });
+
+  it('a fit stopped by onIteration returning false terminates the workers', async () => {
+    const m = await new GaussianMixture({ nComponents: 3, seed: 1, tol: 0, workers: 2, onIteration: ({ iter }) => iter < 4 }).fit(blobs(3000, 2, 3, 31));
+    expect(m.nIter).toBe(4);
+    expect(activeWorkerCount()).toBe(0);
+  });
+
+  it('100 sequential fits with workers: 2 leak no workers and no memory', async () => {
+    const X = blobs(2000, 3, 3, 37);
+    const ref = await new GaussianMixture({ nComponents: 3, seed: 9, maxIter: 10 }).fit(X);
+    const gc = (globalThis as { gc?: () => void }).gc;
+    let rssAfter10 = 0;
+    for (let i = 0; i < 100; i++) {
+      const m = new GaussianMixture({ nComponents: 3, seed: 9, maxIter: 10, workers: 2 });
+      await m.fit(X);
+      expect(activeWorkerCount()).toBe(0);
+      expect(m.fitWorkers).toBe(2);
+      if (i % 25 === 0) expectSameFit(ref, m);
+      m.dispose();
+      if (i === 9) {
+        gc?.();
+        rssAfter10 = process.memoryUsage().rss;
+      }
+    }
+    gc?.();
+    const growth = process.memoryUsage().rss - rssAfter10;
+    // A leaked worker costs ~10+ MB (its own isolate and WebAssembly memory); 90 of them would be ~1 GB.
+    expect(growth).toBeLessThan(150e6);
+  });
+});
+
+describe('workers: fallback to one thread', () => {
+  it('where the worker script cannot be started, workers: 2 runs on one thread with a warning', async () => {
+    // Under vitest, src/parallel.ts looks for src/worker.js, which does not exist: the workers fail to
+    // start, exactly like a missing or blocked worker script in a browser.
+    const X = blobs(3000, 2, 3, 41);
+    const one = await new src.GaussianMixture({ nComponents: 3, seed: 4 }).fit(X);
+    const two = await new src.GaussianMixture({ nComponents: 3, seed: 4, workers: 2 }).fit(X);
+    expect(two.fitWorkers).toBe(1);
+    expect(two.fitWarnings).toHaveLength(1);
+    expect(two.fitWarnings[0]).toMatch(/workers: 2 was requested, but workers are unavailable .*one thread/);
+    expectSameFit(one, two, 0);
+    expect(src.activeWorkerCount()).toBe(0);
+  });
+
+  it('rejects bad workers values', () => {
+    expect(() => new GaussianMixture({ workers: 0 })).toThrow(RangeError);
+    expect(() => new GaussianMixture({ workers: 1.5 })).toThrow(TypeError);
+    expect(() => new GaussianMixture({ workers: 'many' as never })).toThrow(/workers must be an integer >= 1 or 'auto'/);
+  });
+});
