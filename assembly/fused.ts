@@ -454,7 +454,6 @@ const LOG_2PI: f64 = 1.8378770664093453;
   tri: bool, f32: bool, X: usize, w: usize, n: i32, d: i32, k: i32,
   logWeights: usize, means: usize, prec: usize, logDet: usize, S: usize,
 ): void {
-  memory.fill(S, 0, wideBytes(d, k, tri));
   const XT = S + xtOff(d, k, tri);
   const D = S + dOff(d, k, tri);
   const LP = S + lpOff(d, k, tri);
@@ -539,7 +538,12 @@ export function emPass(
   tri: bool, f32: bool, X: usize, w: usize, n: i32, d: i32, k: i32,
   logWeights: usize, means: usize, prec: usize, logDet: usize,
   N: usize, S1: usize, S2: usize, sums: usize, scratch: usize,
+  first: bool, last: bool,
 ): void {
+  // A pass may be split into several calls over consecutive row ranges (each starting at a multiple
+  // of B rows): the lane accumulators are cleared by the first call and reduced by the last, so the
+  // sums are the same as in one call. Short calls let V8 tier the kernel up within the first pass.
+  if (first) memory.fill(scratch, 0, wideBytes(d, k, tri));
   if (tri) {
     if (f32) fusedRows(true, true, X, w, n, d, k, logWeights, means, prec, logDet, scratch);
     else fusedRows(true, false, X, w, n, d, k, logWeights, means, prec, logDet, scratch);
@@ -547,7 +551,7 @@ export function emPass(
     if (f32) fusedRows(false, true, X, w, n, d, k, logWeights, means, prec, logDet, scratch);
     else fusedRows(false, false, X, w, n, d, k, logWeights, means, prec, logDet, scratch);
   }
-  reduceWide(tri, d, k, N, S1, S2, sums, scratch);
+  if (last) reduceWide(tri, d, k, N, S1, S2, sums, scratch);
 }
 
 @inline function scoreRows(

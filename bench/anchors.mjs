@@ -9,7 +9,9 @@
 // log-likelihood at the parameters after the t2-th update (the fit's final E-step).
 // --json prints one JSON object per line: {"case","backend","workers","secPerIter","meanLogLik"}
 // (--samples adds every (t1, t2) pair's figure); otherwise progress on stderr and a table.
-// --zero-copy loads X through allocateData. Needs `npm run build` (imports dist/).
+// --zero-copy loads X through allocateData. --repeats N overrides the case's number of (t1, t2)
+// pairs (with workers the per-fit start-up varies by tens of ms, so short cases want more pairs).
+// Needs `npm run build` (imports dist/).
 import { readFileSync, existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { GaussianMixture } from '../dist/index.js';
@@ -32,6 +34,7 @@ const workers = Number(opt('workers', 1));
 const json = opt('json', false) === true;
 const zeroCopy = opt('zero-copy', false) === true;
 const withSamples = opt('samples', false) === true;
+const repeatsOverride = opt('repeats', null);
 
 /** Whether this build of GaussianMixture takes a `workers` option (another part of the package adds it). */
 function supportsWorkers() {
@@ -93,7 +96,7 @@ for (const name of caseNames) {
     await timeFit(m1); // warm-up (compiles, tiers up, sizes the arena)
     await timeFit(m2);
     const samples = [];
-    for (let r = 0; r < c.repeats; r++) {
+    for (let r = 0; r < (repeatsOverride === null ? c.repeats : Number(repeatsOverride)); r++) {
       const a = await timeFit(m1);
       const b = await timeFit(m2);
       samples.push((b - a) / (c.t2 - c.t1));

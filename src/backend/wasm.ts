@@ -9,6 +9,8 @@ const MAX_BYTES = 65536 * PAGE_BYTES;
  * score() and accumulate() move n x k responsibilities across the boundary in chunks of rows
  * through a buffer of about this size, so the arena never holds an n x k matrix.
  */
+/** Rows per emPass kernel call: a multiple of the kernels' 8-row block, so chunking changes no sum. */
+const PASS_CHUNK_ROWS = 8192;
 const IO_BYTES = 1 << 20;
 
 const align16 = (bytes: number): number => Math.ceil(bytes / 16) * 16;
@@ -200,11 +202,18 @@ export class WasmBackend implements Backend {
 
   emPass(out: Stats): void {
     const L = this.params();
-    this.kernels!.emPass(
-      L.tri, L.f32, L.X, L.w, L.n, L.d, L.k,
-      L.logWeights, L.means, L.precChol, L.logDet,
-      L.N, L.S1, L.S2, L.sums, L.scratch,
-    );
+    const { n } = L;
+    const rowBytes = L.f32 ? L.d * 4 : L.d * 8;
+    // In chunks: V8 runs a fresh instance's first long call on baseline code and tiers up only
+    // between calls, which matters most in workers (a new instance per fit).
+    for (let start = 0; start < n; start += PASS_CHUNK_ROWS) {
+      const rows = Math.min(PASS_CHUNK_ROWS, n - start);
+      this.kernels!.emPass(
+        L.tri, L.f32, L.X + start * rowBytes, L.w && L.w + start * 8, rows, L.d, L.k,
+        L.logWeights, L.means, L.precChol, L.logDet,
+        L.N, L.S1, L.S2, L.sums, L.scratch, start === 0 ? 1 : 0, start + rows >= n ? 1 : 0,
+      );
+    }
     this.copyStats(L, out);
   }
 

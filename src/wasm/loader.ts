@@ -17,6 +17,7 @@ export interface GmmKernels {
     tri: number, f32: number, X: number, w: number, n: number, d: number, k: number,
     logWeights: number, means: number, precChol: number, logDet: number,
     N: number, S1: number, S2: number, sums: number, scratch: number,
+    first: number, last: number,
   ): void;
   score(
     tri: number, f32: number, X: number, w: number, n: number, d: number, k: number,

@@ -50,13 +50,17 @@ export interface StaticServer {
   close(): Promise<void>;
 }
 
-export async function startServer(): Promise<StaticServer> {
+/**
+ * Serves `root` (default: the repository, limited to the folders in ALLOWED; `allowed: null` serves
+ * everything below `root`).
+ */
+export async function startServer(root = ROOT, allowed: string[] | null = ALLOWED): Promise<StaticServer> {
   const server: Server = createServer(async (req, res) => {
     try {
       const path = decodeURIComponent(new URL(req.url ?? '/', 'http://127.0.0.1').pathname);
-      const file = normalize(join(ROOT, path));
-      const top = relative(ROOT, file).split(sep)[0];
-      if (!file.startsWith(ROOT) || !ALLOWED.includes(top) || !existsSync(file) || !statSync(file).isFile()) {
+      const file = normalize(join(root, path === '/' ? '/index.html' : path));
+      const top = relative(root, file).split(sep)[0];
+      if (!file.startsWith(root) || (allowed && !allowed.includes(top)) || !existsSync(file) || !statSync(file).isFile()) {
         res.writeHead(404, { 'content-type': 'text/plain' }).end(`not found: ${path}`);
         return;
       }
