@@ -69,25 +69,12 @@ const SPECS: Array<[string, FitSpec]> = [
   ['iris, full, K=3, random, js', { ...iris, cols: 4, options: { nComponents: 3, covarianceType: 'full', init: 'random', seed: 1, backend: 'js', maxIter: 50 } }],
 ];
 
+/** The same fit in Node, through the same function the page and the worker run. */
 async function fitInNode(spec: FitSpec): Promise<FitResult> {
   const { GaussianMixture } = await import('../dist/index.js');
-  const X = { data: Float64Array.from(spec.data), rows: spec.rows, cols: spec.cols };
-  const gmm = new GaussianMixture(spec.options as never);
-  await gmm.fit(X);
-  const out: FitResult = {
-    backendName: String(gmm.backendName),
-    fitWorkers: (gmm as unknown as { fitWorkers?: number }).fitWorkers ?? 1,
-    fitWarnings: [],
-    weights: gmm.weights,
-    means: gmm.means,
-    covariances: gmm.covariances,
-    history: gmm.history,
-    nIter: gmm.nIter,
-    converged: gmm.converged,
-    labels: Array.from(gmm.predict(X)),
-  };
-  gmm.dispose();
-  return out;
+  // @ts-expect-error plain JavaScript module shared with the browser pages
+  const { runFit } = await import('./browser/run-fit.js');
+  return runFit(GaussianMixture, spec) as Promise<FitResult>;
 }
 
 /** Every number of `actual` within TOL of `expected`, relative to the larger of the two or the array's scale. */

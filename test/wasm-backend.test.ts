@@ -8,6 +8,7 @@ import { JsBackend } from '../src/backend/js.js';
 import { createStats, type KernelParams, type Stats } from '../src/backend/types.js';
 import { WasmBackend } from '../src/backend/wasm.js';
 import type { KernelFamily, Matrix } from '../src/types.js';
+import { rng } from './helpers.js';
 import {
   compileModule,
   compileModuleSync,
@@ -21,16 +22,6 @@ import {
 
 const REL = 1e-12;
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Random symmetric positive definite d x d matrices, k of them, row-major. */
 function randomSpd(rand: () => number, k: number, d: number): Float64Array {

@@ -1,8 +1,7 @@
-// Shared by fit.html (the page) and fit-worker.js (a module Web Worker): one fit of the built package
-// from a plain-data spec, returning everything the Node side compares against.
-import { GaussianMixture } from '/dist/index.js';
-
-export async function runFit({ data, rows, cols, options }) {
+// One fit of the built package from a plain-data spec, returning everything the tests compare. Shared
+// by fit.html (the page), fit-worker.js (a module Web Worker) and the Node side of browser.test.ts;
+// each passes the GaussianMixture class it imported from the built package.
+export async function runFit(GaussianMixture, { data, rows, cols, options }) {
   const X = { data: Float64Array.from(data), rows, cols };
   const gmm = new GaussianMixture(options);
   await gmm.fit(X);
