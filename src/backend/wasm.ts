@@ -5,12 +5,12 @@ import { instantiate, type GmmKernels } from '../wasm/loader.js';
 const PAGE_BYTES = 65536;
 /** wasm32 addresses 65536 pages. */
 const MAX_BYTES = 65536 * PAGE_BYTES;
+/** Rows per emPass kernel call: a multiple of the kernels' 8-row block, so chunking changes no sum. */
+const PASS_CHUNK_ROWS = 8192;
 /**
  * score() and accumulate() move n x k responsibilities across the boundary in chunks of rows
  * through a buffer of about this size, so the arena never holds an n x k matrix.
  */
-/** Rows per emPass kernel call: a multiple of the kernels' 8-row block, so chunking changes no sum. */
-const PASS_CHUNK_ROWS = 8192;
 const IO_BYTES = 1 << 20;
 
 const align16 = (bytes: number): number => Math.ceil(bytes / 16) * 16;
