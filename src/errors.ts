@@ -4,7 +4,7 @@ export type GaussianMixtureErrorCode =
   | 'NOT_FITTED'
   /** A covariance is not positive definite even with `regCovar` added. */
   | 'ILL_DEFINED_COVARIANCE'
-  /** The log-likelihood became non-finite (overflowing data, or all densities underflowed). */
+  /** The log-likelihood or a covariance became non-finite (data too large in magnitude, or all densities underflowed). */
   | 'NUMERICAL_FAILURE'
   /** The requested backend cannot run here (e.g. `backend: 'wasm'` without WebAssembly). */
   | 'BACKEND_UNAVAILABLE';

@@ -42,6 +42,13 @@ export function covarianceSize(type: CovarianceType, k: number, d: number): numb
  */
 export function factorize(e: Estimate, backend: Backend, regCovar: number, when: string): Mixture {
   const { type, k, d, covariances } = e;
+  if (!covariances.every(Number.isFinite)) {
+    throw new GaussianMixtureError(
+      'NUMERICAL_FAILURE',
+      `Fitting failed ${when}: a covariance overflowed to a non-finite value, so the data are too large in magnitude ` +
+        `for float64 squares (|x| above ~1e150). Scale the data (e.g. divide each column by its standard deviation).`,
+    );
+  }
   const precChol = new Float64Array(covariances.length);
   if (kernelFamily(type) === 'tri') {
     const blocks = type === 'tied' ? 1 : k;

@@ -286,6 +286,22 @@ describe('other argument errors', () => {
   });
 });
 
+describe('NUMERICAL_FAILURE', () => {
+  it('data too large for float64 squares: the covariance overflows and the error says to scale the data', async () => {
+    // Values ~1e200: (x - mean)^2 ~ 1e400 overflows to Infinity (closed form), for every backend.
+    const huge = X.map((row) => row.map((v) => v * 1e200));
+    for (const backend of ['js', 'wasm'] as const) {
+      const err = await expectReject(
+        new GaussianMixture({ nComponents: 2, backend, seed: 1 }).fit(huge),
+        GaussianMixtureError,
+        /overflowed/,
+        /Scale the data/,
+      );
+      expect((err as GaussianMixtureError).code).toBe('NUMERICAL_FAILURE');
+    }
+  });
+});
+
 describe('ILL_DEFINED_COVARIANCE', () => {
   // 8 identical rows at (3, -2) and 30 spread rows: a component that owns only the duplicates has a
   // zero covariance, which regCovar 0 cannot rescue.
