@@ -1,6 +1,6 @@
-// Vector primitives over f64 arrays, SIMD when compiled with --enable simd. The element-wise ones
-// perform, lane by lane, the very scalar operations js.ts performs (a separate mul then add, never
-// fused), so both builds reproduce the JS baseline bit for bit; only the reductions reorder sums.
+// Element-wise vector primitives over f64 arrays for the standalone accumulate kernel, SIMD when
+// compiled with --enable simd. Lane by lane they perform the same scalar operations (a separate mul
+// then add, never fused), so the SIMD and scalar builds give the same bits.
 
 import { get, set } from './memory';
 
@@ -44,43 +44,4 @@ import { get, set } from './memory';
     const xj = get(x, j);
     set(y, j, get(y, j) + s * xj * xj);
   }
-}
-
-/** sum_j (a[j] * b[j])^2 */
-@inline export function sumSquaredProducts(a: usize, b: usize, len: i32): f64 {
-  let j = 0;
-  let s = 0.0;
-  if (ASC_FEATURE_SIMD) {
-    let acc = f64x2.splat(0);
-    for (; j + 1 < len; j += 2) {
-      const o = <usize>j << 3;
-      const t = f64x2.mul(v128.load(a + o), v128.load(b + o));
-      acc = f64x2.add(acc, f64x2.mul(t, t));
-    }
-    s = f64x2.extract_lane(acc, 0) + f64x2.extract_lane(acc, 1);
-  }
-  for (; j < len; j++) {
-    const t = get(a, j) * get(b, j);
-    s += t * t;
-  }
-  return s;
-}
-
-/** sum_j a[j]^2 */
-@inline export function sumSquares(a: usize, len: i32): f64 {
-  let j = 0;
-  let s = 0.0;
-  if (ASC_FEATURE_SIMD) {
-    let acc = f64x2.splat(0);
-    for (; j + 1 < len; j += 2) {
-      const v = v128.load(a + (<usize>j << 3));
-      acc = f64x2.add(acc, f64x2.mul(v, v));
-    }
-    s = f64x2.extract_lane(acc, 0) + f64x2.extract_lane(acc, 1);
-  }
-  for (; j < len; j++) {
-    const v = get(a, j);
-    s += v * v;
-  }
-  return s;
 }
