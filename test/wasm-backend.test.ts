@@ -272,6 +272,14 @@ describe.each(VARIANTS)('WasmBackend (%s) vs JsBackend', (variant, name) => {
   });
 });
 
+it('the JS backend refuses parameters that do not match its data, and scoring before setParams', () => {
+  const js = new JsBackend();
+  js.setData({ data: new Float64Array([1, 2]), rows: 2, cols: 1 }, null, 1, 'diag');
+  expect(() => js.score(new Float64Array(2), null)).toThrow(/setParams/);
+  expect(() => js.setParams(randomParams(rng(1), 2, 1, 'diag'))).toThrow(/do not match/);
+  expect(() => js.setParams(randomParams(rng(1), 1, 1, 'tri'))).toThrow(/do not match/);
+});
+
 describe.each(VARIANTS)("the kernels' exp and log (%s build)", (variant) => {
   const kernels = () => instantiate(compileModuleSync(variant));
 

@@ -24,7 +24,11 @@ export class JsBackend implements Backend {
   private d = 0;
   private k = 0;
   private family: KernelFamily = 'tri';
-  private p: KernelParams | null = null;
+  // The current parameters, owned and sized in setData, filled in place by setParams.
+  private hasParams = false;
+  private logWeights = new Float64Array(0);
+  private means = new Float64Array(0);
+  private logDet = new Float64Array(0);
   /** 'tri': U_c^T as packed lower rows (row j = column j of U_c), k * d(d+1)/2; 'diag': k x d. */
   private prec = new Float64Array(0);
   // Block scratch: XT d x 8 (transposed rows), D d x 8 (x - mu), T d x 8 (w r (x - mu)),
@@ -54,29 +58,31 @@ export class JsBackend implements Backend {
     this.T = new Float64Array(d * B);
     this.LP = new Float64Array(k * B);
     this.diff = new Float64Array(k * d);
-    this.p = null;
+    this.logWeights = new Float64Array(k);
+    this.means = new Float64Array(k * d);
+    this.logDet = new Float64Array(k);
+    this.prec = new Float64Array(family === 'tri' ? (k * d * (d + 1)) / 2 : k * d);
+    this.hasParams = false;
   }
 
   setParams(p: KernelParams): void {
-    const { k, d } = p;
-    this.p = {
-      ...p,
-      logWeights: p.logWeights.slice(),
-      means: p.means.slice(),
-      precChol: p.precChol.slice(),
-      logDet: p.logDet.slice(),
-    };
+    const { k, d } = this;
+    if (p.k !== k || p.d !== d || p.family !== this.family) {
+      throw new Error(`JsBackend: parameters for k=${p.k}, d=${p.d}, family '${p.family}' do not match the loaded data (k=${k}, d=${d})`);
+    }
+    this.logWeights.set(p.logWeights.subarray(0, k));
+    this.means.set(p.means.subarray(0, k * d));
+    this.logDet.set(p.logDet.subarray(0, k));
     if (p.family === 'tri') {
-      const size = (k * d * (d + 1)) / 2;
-      if (this.prec.length !== size) this.prec = new Float64Array(size);
       let o = 0;
       for (let c = 0; c < k; c++) {
         const u = c * d * d;
         for (let j = 0; j < d; j++) for (let i = 0; i <= j; i++) this.prec[o++] = p.precChol[u + i * d + j];
       }
     } else {
-      this.prec = p.precChol.slice(0, k * d);
+      this.prec.set(p.precChol.subarray(0, k * d));
     }
+    this.hasParams = true;
   }
 
   emPass(out: Stats): void {
@@ -114,13 +120,12 @@ export class JsBackend implements Backend {
   dispose(): void {
     this.X = new Float64Array(0);
     this.w = null;
-    this.p = null;
+    this.hasParams = false;
   }
 
   /** One pass over the rows in blocks: log-densities, log-sum-exp, then scoring output or statistics. */
   private sweep(logProb: Float64Array | null, resp: Float64Array | null, out: Stats | null): number {
-    const p = this.p;
-    if (!p) throw new Error('JsBackend: setParams was not called');
+    if (!this.hasParams) throw new Error('JsBackend: setParams was not called');
     const { n, k, LP, WB, MX } = this;
     const tri = this.family === 'tri';
     let total = 0;
@@ -128,8 +133,8 @@ export class JsBackend implements Backend {
     for (let i0 = 0; i0 < n; i0 += B) {
       const rows = Math.min(B, n - i0);
       this.loadBlock(i0, rows);
-      if (tri) this.eTri(p);
-      else this.eDiag(p);
+      if (tri) this.eTri();
+      else this.eDiag();
       this.logSumExp();
       for (let r = 0; r < rows; r++) {
         total += WB[r] * MX[r];
@@ -139,7 +144,7 @@ export class JsBackend implements Backend {
       if (resp) {
         for (let r = 0; r < rows; r++) for (let c = 0; c < k; c++) resp[(i0 + r) * k + c] = LP[c * B + r];
       }
-      if (out) this.accumulateBlock(p, out, tri);
+      if (out) this.accumulateBlock(out, tri);
     }
     if (out) {
       out.logLik = total;
@@ -159,9 +164,8 @@ export class JsBackend implements Backend {
   }
 
   /** LP[c*8 + r] = log w_c + log N(x_r | mu_c, Sigma_c): y = U^T (x - mu) with 4 rows per pass over U. */
-  private eTri(p: KernelParams): void {
-    const { d, k, XT, D, SQ, LP, prec } = this;
-    const { means, logDet, logWeights } = p;
+  private eTri(): void {
+    const { d, k, XT, D, SQ, LP, prec, means, logDet, logWeights } = this;
     const dl = d * LOG_2PI;
     const P = (d * (d + 1)) / 2;
     for (let c = 0; c < k; c++) {
@@ -197,9 +201,8 @@ export class JsBackend implements Backend {
     }
   }
 
-  private eDiag(p: KernelParams): void {
-    const { d, k, XT, LP, prec } = this;
-    const { means, logDet, logWeights } = p;
+  private eDiag(): void {
+    const { d, k, XT, LP, prec, means, logDet, logWeights } = this;
     const dl = d * LOG_2PI;
     for (let c = 0; c < k; c++) {
       for (let h = 0; h < B; h += 4) {
@@ -248,9 +251,8 @@ export class JsBackend implements Backend {
   }
 
   /** Adds the block's statistics about the current means; skips a component whose 8 weights are all 0. */
-  private accumulateBlock(p: KernelParams, out: Stats, tri: boolean): void {
-    const { d, k, XT, D, T, LP, WB, W8 } = this;
-    const { means } = p;
+  private accumulateBlock(out: Stats, tri: boolean): void {
+    const { d, k, XT, D, T, LP, WB, W8, means } = this;
     const { N, S1, S2 } = out;
     for (let c = 0; c < k; c++) {
       let nc = 0;
