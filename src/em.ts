@@ -4,7 +4,7 @@ import type { Backend, KernelParams, Stats } from './backend/types.js';
 import { createStats } from './backend/types.js';
 import type { IterationInfo } from './options.js';
 import type { Mixture } from './params.js';
-import { factorize } from './params.js';
+import { allocateMixture, factorizeInPlace } from './params.js';
 import { mStep } from './mstep.js';
 import { GaussianMixtureError, abortError } from './errors.js';
 
@@ -25,6 +25,18 @@ export interface EmSettings {
   maxIter: number;
   /** Restart index reported to onIteration. */
   init: number;
+  /** Number of the first iteration, as reported to onIteration (a continued run counts on). Default 1. */
+  firstIter?: number;
+  /** Candidate start reported to onIteration (init 'auto'), or undefined. */
+  candidate?: number;
+  /**
+   * Also stop when Aitken's extrapolation of the log-likelihood sequence (Böhning et al. 1994) puts
+   * the gain still to come below this many units of total log-likelihood (sum_i w_i log p(x_i)):
+   * a stopping rule on the distance to the limit rather than on the last step, which matters when
+   * EM crawls (model selection compares totals, so a per-sample step threshold either stops far
+   * from the limit on large n or iterates for nothing on small n).
+   */
+  gainTol?: number;
   onIteration?: (info: IterationInfo) => boolean | void;
   signal?: AbortSignal;
 }
@@ -60,7 +72,11 @@ export async function runEm(
   const stats = createStats(start.k, start.d, kernelFamily(s.type));
   const history: number[] = [];
   let mixture = start;
+  // Two parameter sets alternate (the M-step reads the current means while writing the next), so an
+  // iteration allocates nothing; `start` belongs to the caller and is never written.
+  let spare: Mixture | null = null;
   let lowerBound = previousLowerBound;
+  let beforePrevious = -Infinity;
   let converged = false;
   let nIter = 0;
   let stopped = false;
@@ -79,17 +95,27 @@ export async function runEm(
       );
     }
     history.push(L);
-    mixture = factorize(mStep(stats, mixture.means, s.type, s.regCovar), backend, s.regCovar, `in the M-step of iteration ${iter}`);
+    const next = spare ?? allocateMixture(s.type, start.k, start.d);
+    mStep(stats, mixture.means, s.type, s.regCovar, mixture.inner, next);
+    factorizeInPlace(next, backend, s.regCovar, `in the M-step of iteration ${iter}`);
+    spare = mixture === start ? null : mixture;
+    mixture = next;
     const previous = lowerBound;
     const change = L - previous;
     lowerBound = L;
     nIter = iter;
-    const proceed = s.onIteration?.({ init: s.init, iter, meanLogLikelihood: L, change });
+    let proceed: boolean | void = undefined;
+    if (s.onIteration) {
+      const info: IterationInfo = { init: s.init, iter: iter + (s.firstIter ?? 1) - 1, meanLogLikelihood: L, change };
+      if (s.candidate !== undefined) info.candidate = s.candidate;
+      proceed = s.onIteration(info);
+    }
     stopped = proceed === false;
-    if (Math.abs(change) < s.tol || (s.relTol > 0 && Math.abs(change / previous) < s.relTol)) {
+    if (Math.abs(change) < s.tol || (s.relTol > 0 && Math.abs(change / previous) < s.relTol) || aitkenDone(beforePrevious, previous, L, stats.weightSum, s.gainTol)) {
       converged = true;
       break;
     }
+    beforePrevious = previous;
     if (stopped) break;
     if (s.signal && Date.now() - lastYield > YIELD_EVERY_MS) {
       await new Promise((resolve) => setTimeout(resolve, 0));
@@ -98,4 +124,15 @@ export async function runEm(
   }
   if (s.signal?.aborted) throw abortError(s.signal);
   return { mixture, converged, nIter, lowerBound, history, stopped };
+}
+
+/**
+ * Aitken's test on the last three mean log-likelihoods: with increments shrinking at the rate
+ * a = (L2 - L1) / (L1 - L0) < 1, what is still to come is at most (L2 - L1) / (1 - a) per unit weight.
+ */
+function aitkenDone(L0: number, L1: number, L2: number, weightSum: number, gainTol: number | undefined): boolean {
+  if (gainTol === undefined || !Number.isFinite(L0)) return false;
+  const step = L2 - L1;
+  const rate = step / (L1 - L0);
+  return step >= 0 && rate >= 0 && rate < 1 && (step / (1 - rate)) * weightSum < gainTol;
 }

@@ -1,11 +1,11 @@
-import type { CovarianceType, Matrix } from './types.js';
-import { kernelFamily } from './types.js';
+import type { CovarianceType, Matrix, SklearnCovarianceType } from './types.js';
+import { isMclustName, kernelFamily } from './types.js';
 import type { Backend } from './backend/types.js';
 import { createStats } from './backend/types.js';
 import type { InitOption, InitParameters } from './options.js';
 import type { Estimate } from './params.js';
-import { covarianceSize } from './params.js';
-import { mStep } from './mstep.js';
+import { compressFromFull, covarianceSize } from './params.js';
+import { componentMeans, mStep } from './mstep.js';
 import { assignNearest, kmeans, kmeansPlusPlus } from './kmeans.js';
 import { choleskyLower } from './linalg.js';
 import type { Random } from './random.js';
@@ -34,7 +34,7 @@ export interface InitContext {
  * - { weights?, means?, covariances? }: given parts are used as they are; missing ones come from the
  *   partition by nearest given mean (when means are given) or from 'kmeans'.
  */
-export function initialEstimate(init: InitOption, ctx: InitContext): Estimate {
+export function initialEstimate(init: Exclude<InitOption, 'auto'>, ctx: InitContext): Estimate {
   const { X, k, rng } = ctx;
   if (typeof init === 'string') {
     switch (init) {
@@ -116,7 +116,7 @@ function fromResponsibilities(resp: Float64Array, ctx: InitContext): Estimate {
   const d = X.cols;
   const stats = createStats(k, d, kernelFamily(type));
   backend.accumulate(resp, new Float64Array(k * d), stats);
-  const centres = mStep(stats, new Float64Array(k * d), type, regCovar).means;
+  const centres = componentMeans(stats, new Float64Array(k * d));
   backend.accumulate(resp, centres, stats);
   return mStep(stats, centres, type, regCovar);
 }
@@ -158,36 +158,47 @@ function checkMeans(m: ArrayLike<ArrayLike<number>>, k: number, d: number): Floa
   return out;
 }
 
-/** Shapes per covariance type; full and tied blocks must be symmetric positive definite. */
+/**
+ * Shapes per covariance type (the mclust names: k x d x d, with the structure their storage needs);
+ * every matrix must be symmetric positive definite.
+ */
 function checkCovariances(cov: unknown, type: CovarianceType, k: number, d: number): Float64Array {
+  if (!isMclustName(type)) return checkSklearnCovariances(cov, type, type, k, d);
+  const stored = compressFromFull(checkSklearnCovariances(cov, 'full', type, k, d), type, k, d);
+  if (typeof stored === 'string') throw new RangeError(`init.covariances: ${stored}.`);
+  return stored;
+}
+
+/** `type` is the shape to check ('full' for the mclust names), `name` the covariance type for messages. */
+function checkSklearnCovariances(cov: unknown, type: SklearnCovarianceType, name: CovarianceType, k: number, d: number): Float64Array {
   const out = new Float64Array(covarianceSize(type, k, d));
-  const matrix = (name: string, m: unknown, o: number): void => {
+  const matrix = (label: string, m: unknown, o: number): void => {
     const rows = m as ArrayLike<ArrayLike<number>>;
     if (rows === null || typeof rows !== 'object' || rows.length !== d) {
-      throw new RangeError(`${name} must be a ${d} x ${d} matrix, got ${describe(m)}.`);
+      throw new RangeError(`${label} must be a ${d} x ${d} matrix, got ${describe(m)}.`);
     }
-    for (let a = 0; a < d; a++) out.set(numbers(`${name}[${a}]`, rows[a], d), o + a * d);
+    for (let a = 0; a < d; a++) out.set(numbers(`${label}[${a}]`, rows[a], d), o + a * d);
     for (let a = 0; a < d; a++) {
       for (let b = 0; b < a; b++) {
         const x = out[o + a * d + b];
         const y = out[o + b * d + a];
         if (Math.abs(x - y) > 1e-12 * Math.max(1, Math.abs(x), Math.abs(y))) {
-          throw new RangeError(`${name} is not symmetric: [${a}][${b}] = ${x} but [${b}][${a}] = ${y}.`);
+          throw new RangeError(`${label} is not symmetric: [${a}][${b}] = ${x} but [${b}][${a}] = ${y}.`);
         }
       }
     }
     if (!choleskyLower(out, o, d, new Float64Array(d * d))) {
-      throw new RangeError(`${name} is not positive definite; give covariance matrices (not precisions), e.g. add a small ridge to the diagonal.`);
+      throw new RangeError(`${label} is not positive definite; give covariance matrices (not precisions), e.g. add a small ridge to the diagonal.`);
     }
   };
   const list = cov as ArrayLike<unknown>;
   const expect = { full: `${k} matrices of ${d} x ${d}`, tied: `one ${d} x ${d} matrix`, diag: `${k} rows of ${d} variances`, spherical: `${k} variances` }[type];
   if (list === null || typeof list !== 'object' || typeof list.length !== 'number') {
-    throw new TypeError(`init.covariances must be ${expect} for covarianceType '${type}', got ${describe(cov)}.`);
+    throw new TypeError(`init.covariances must be ${expect} for covarianceType '${name}', got ${describe(cov)}.`);
   }
   switch (type) {
     case 'full':
-      if (list.length !== k) throw new RangeError(`init.covariances must be ${expect} for covarianceType 'full', got ${describe(cov)}.`);
+      if (list.length !== k) throw new RangeError(`init.covariances must be ${expect} for covarianceType '${name}', got ${describe(cov)}.`);
       for (let c = 0; c < k; c++) matrix(`init.covariances[${c}]`, list[c], c * d * d);
       break;
     case 'tied':

@@ -111,11 +111,8 @@ export function kmeans(X: Rows, w: Float64Array | null, k: number, rng: Random, 
   let fitOn: Rows = X;
   let fitWeights = w;
   if (X.rows > KMEANS_SUBSAMPLE) {
-    const { data, cols: d } = X;
     const picked = sampleIndices(X.rows, KMEANS_SUBSAMPLE, rng);
-    const sub = new Float64Array(KMEANS_SUBSAMPLE * d);
-    picked.forEach((i, r) => sub.set(data.subarray(i * d, (i + 1) * d), r * d));
-    fitOn = { data: sub, rows: KMEANS_SUBSAMPLE, cols: d };
+    fitOn = takeRows(X, picked);
     fitWeights = w ? Float64Array.from(picked, (i) => w[i]) : null;
   }
   const labels = new Int32Array(X.rows);
@@ -123,8 +120,17 @@ export function kmeans(X: Rows, w: Float64Array | null, k: number, rng: Random, 
   return labels;
 }
 
+/** The given rows of X, in that order, in X's element type. */
+export function takeRows(X: Rows, indices: ArrayLike<number>): Rows {
+  const d = X.cols;
+  const m = indices.length;
+  const data = X.data instanceof Float32Array ? new Float32Array(m * d) : new Float64Array(m * d);
+  for (let r = 0; r < m; r++) data.set(X.data.subarray(indices[r] * d, (indices[r] + 1) * d), r * d);
+  return { data, rows: m, cols: d } as Rows;
+}
+
 /** m distinct indices of 0..n-1, in increasing order (partial Fisher-Yates). */
-function sampleIndices(n: number, m: number, rng: Random): Int32Array {
+export function sampleIndices(n: number, m: number, rng: Random): Int32Array {
   const perm = new Int32Array(n);
   for (let i = 0; i < n; i++) perm[i] = i;
   for (let i = 0; i < m; i++) {
@@ -187,7 +193,8 @@ function lloyd(X: Rows, w: Float64Array | null, k: number, rng: Random, maxIter:
   return centers;
 }
 
-function meanColumnVariance(X: Rows): number {
+/** Mean over the columns of the (population) column variances. */
+export function meanColumnVariance(X: Rows): number {
   const { rows: n, cols: d, data } = X;
   let total = 0;
   for (let j = 0; j < d; j++) {

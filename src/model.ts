@@ -1,15 +1,16 @@
 import type { CovarianceType, Matrix, MatrixInput } from './types.js';
-import { kernelFamily } from './types.js';
+import { isMclustName, kernelFamily, mclustName, storageType } from './types.js';
 import type { Backend, BackendName } from './backend/types.js';
 import { createBackend, createBackendSync } from './backend/create.js';
 import type { GaussianMixtureOptions, ResolvedOptions } from './options.js';
 import { resolveOptions } from './options.js';
 import { toMatrix, toSampleWeight } from './input.js';
-import type { EmRun } from './em.js';
-import { runEm } from './em.js';
-import { initialEstimate } from './init.js';
+import type { FitState } from './fit.js';
+import { fitMixture } from './fit.js';
+import { criteria } from './criteria.js';
 import type { Mixture } from './params.js';
-import { covarianceSize, factorize, fromPrecisions } from './params.js';
+import { compressFromFull, covarianceSize, expandToFull, fromPrecisions } from './params.js';
+import { mclustParameterCount } from './covariance-models.js';
 import { Random, randomSeed } from './random.js';
 import { choleskyLower } from './linalg.js';
 import { abortError, describe, notFitted } from './errors.js';
@@ -39,13 +40,6 @@ export interface GaussianMixtureJSON {
   history: number[];
 }
 
-interface FitState {
-  mixture: Mixture;
-  converged: boolean;
-  nIter: number;
-  lowerBound: number;
-  history: number[];
-}
 
 /**
  * A Gaussian mixture fitted by Expectation-Maximization (scikit-learn's GaussianMixture, camelCase).
@@ -59,6 +53,13 @@ export class GaussianMixture {
 
   constructor(options: GaussianMixtureOptions = {}) {
     this.opts = resolveOptions(options);
+  }
+
+  /** @internal A model holding the result of a fit made elsewhere (model selection, a worker). */
+  static fromFitState(options: GaussianMixtureOptions, state: FitState): GaussianMixture {
+    const model = new GaussianMixture(options);
+    model.state = state;
+    return model;
   }
 
   /** The resolved options (defaults filled in). */
@@ -91,8 +92,6 @@ export class GaussianMixture {
 
     const backend = await this.ensureBackend();
     backend.setData(data, weights, k, kernelFamily(type));
-    const rng = new Random(o.seed ?? randomSeed());
-    const settings = { ...o, type };
 
     // workers >= 2: the EM passes run on shards in workers (parallel.ts); everything else stays here.
     const warnings: string[] = [];
@@ -100,40 +99,20 @@ export class GaussianMixture {
     const workers = await resolveWorkerCount(o.workers);
     const sharded = await createShardedEngine({ workers, backend: backend.name, data, weights, k, family: kernelFamily(type), signal: o.signal, warnings });
     if (sharded) this.lastFit.workers = sharded.size;
-    const engine = sharded ?? backend;
-
-    let best: EmRun | null = null;
-    const runs = warm ? 1 : o.nInit;
     try {
-      for (let r = 0; r < runs; r++) {
-        const runRng = new Random(rng.fork());
-        const start = warm
-          ? this.state!.mixture
-          : factorize(
-              initialEstimate(o.init, { X: data, weights, k, type, regCovar: o.regCovar, rng: runRng, backend }),
-              backend,
-              o.regCovar,
-              'at initialisation',
-            );
-        const run = await runEm(engine, backend, start, { ...settings, init: r }, warm ? this.state!.lowerBound : -Infinity);
-        if (best === null || run.lowerBound > best.lowerBound) best = run;
-        if (run.stopped) break; // onIteration returned false: stop the whole fit, not just this restart
-      }
+      this.state = await fitMixture({
+        data,
+        weights,
+        backend,
+        engine: sharded ?? backend,
+        options: o,
+        seed: o.seed ?? randomSeed(),
+        warm: warm ? this.state : null,
+        sampleBackend: () => createBackend(o.backend),
+      });
     } finally {
       await sharded?.close();
     }
-
-    // Final E-step: the log-likelihood at the returned parameters closes the history.
-    backend.setParams(best!.mixture.kernel);
-    const total = backend.score(new Float64Array(data.rows), null);
-    const weightSum = weights ? weights.reduce((a, b) => a + b, 0) : data.rows;
-    this.state = {
-      mixture: best!.mixture,
-      converged: best!.converged,
-      nIter: best!.nIter,
-      lowerBound: best!.lowerBound,
-      history: [...best!.history, total / weightSum],
-    };
     return this;
   }
 
@@ -178,23 +157,32 @@ export class GaussianMixture {
 
   /** Bayesian information criterion -2 n L + p ln n (lower is better). */
   bic(X: MatrixInput): number {
-    this.fitted('bic');
-    const m = toMatrix(X);
-    return -2 * this.score(m) * m.rows + this.nParameters() * Math.log(m.rows);
+    const { backend, rows } = this.load(X, 'bic');
+    return criteria(backend.score(new Float64Array(rows), null), this.nParameters(), rows).bic;
   }
 
   /** Akaike information criterion -2 n L + 2 p (lower is better). */
   aic(X: MatrixInput): number {
-    this.fitted('aic');
-    const m = toMatrix(X);
-    return -2 * this.score(m) * m.rows + 2 * this.nParameters();
+    const { backend, rows } = this.load(X, 'aic');
+    return criteria(backend.score(new Float64Array(rows), null), this.nParameters(), rows).aic;
   }
 
-  /** Free parameters: k d means + (k - 1) weights + the covariance parameters. */
+  /**
+   * mclust's integrated complete-data likelihood criterion in BIC's sign: bic(X) - 2 sum_i log max_k
+   * r_ik, so lower is better and icl >= bic; it adds the entropy of the classification, penalising
+   * overlapping components (criteria.ts).
+   */
+  icl(X: MatrixInput): number {
+    const { backend, rows, k } = this.load(X, 'icl');
+    const resp = new Float64Array(rows * k);
+    const total = backend.score(new Float64Array(rows), resp);
+    return criteria(total, this.nParameters(), rows, resp, k).icl;
+  }
+
+  /** Free parameters: k d means + (k - 1) weights + the covariance parameters (mclust's nMclustParams). */
   nParameters(): number {
     const { k, d, type } = this.fitted('nParameters').mixture;
-    const cov = { full: (k * d * (d + 1)) / 2, tied: (d * (d + 1)) / 2, diag: k * d, spherical: k }[type];
-    return k * d + k - 1 + cov;
+    return mclustParameterCount(mclustName(type), k, d);
   }
 
   /**
@@ -207,7 +195,8 @@ export class GaussianMixture {
     if (seed !== undefined && !(Number.isInteger(seed) && seed >= 0 && seed <= 0xffffffff)) {
       throw new RangeError(`seed must be an integer from 0 to 4294967295, got ${describe(seed)}.`);
     }
-    const { k, d, type, weights, means, covariances } = mixture;
+    const { k, d, weights, means, covariances } = mixture;
+    const type = storageType(mixture.type);
     const rng = new Random(seed ?? randomSeed());
     const counts = new Int32Array(k);
     for (let i = 0; i < n; i++) {
@@ -249,7 +238,7 @@ export class GaussianMixture {
     return rows(means, k, d);
   }
 
-  /** full: k x d x d, tied: d x d, diag: k x d, spherical: k. */
+  /** full: k x d x d, tied: d x d, diag: k x d, spherical: k; every mclust name (EII ... VVV): k x d x d. */
   get covariances(): NestedArray {
     const m = this.fitted('covariances').mixture;
     return nest(m.covariances, m.type, m.k, m.d);
@@ -327,11 +316,22 @@ export class GaussianMixture {
     const { nComponents: k, covarianceType: type } = model.opts;
     const d = j.nFeatures;
     const flat = (a: unknown): Float64Array => Float64Array.from((a as unknown[]).flat(2) as number[]);
-    const covariances = flat(j.covariances);
-    const precChol = flat(j.precisionsCholesky);
-    const size = covarianceSize(type, k, d);
-    if (covariances.length !== size || precChol.length !== size || j.weights.length !== k || j.means.length !== k) {
-      throw new RangeError(`fromJSON: the arrays do not match nComponents = ${k}, nFeatures = ${d}, covarianceType = '${type}'.`);
+    // The mclust names are written k x d x d; the model keeps them in their storage form.
+    const stored = (name: string, a: unknown): Float64Array => {
+      const f = flat(a);
+      const size = isMclustName(type) ? k * d * d : covarianceSize(type, k, d);
+      if (f.length !== size) {
+        throw new RangeError(`fromJSON: ${name} does not match nComponents = ${k}, nFeatures = ${d}, covarianceType = '${type}'.`);
+      }
+      if (!isMclustName(type)) return f;
+      const c = compressFromFull(f, type, k, d);
+      if (typeof c === 'string') throw new RangeError(`fromJSON: ${name}: ${c}.`);
+      return c;
+    };
+    const covariances = stored('covariances', j.covariances);
+    const precChol = stored('precisionsCholesky', j.precisionsCholesky);
+    if (j.weights.length !== k || j.means.length !== k) {
+      throw new RangeError(`fromJSON: weights and means must have nComponents = ${k} entries.`);
     }
     const estimate = { type, k, d, weights: Float64Array.from(j.weights), means: flat(j.means), covariances };
     model.state = {
@@ -404,7 +404,8 @@ function rows(a: Float64Array, r: number, c: number): number[][] {
 }
 
 function nest(a: Float64Array, type: CovarianceType, k: number, d: number): NestedArray {
-  switch (type) {
+  if (isMclustName(type)) return nest(expandToFull(a, type, k, d), 'full', k, d);
+  switch (storageType(type)) {
     case 'full': {
       const out: number[][][] = [];
       for (let c = 0; c < k; c++) out.push(rows(a.subarray(c * d * d, (c + 1) * d * d), d, d));

@@ -1,4 +1,5 @@
 import type { CovarianceType } from './types.js';
+import { COVARIANCE_TYPES } from './types.js';
 import { describe } from './errors.js';
 
 /** Progress report passed to `onIteration` once per EM iteration. */
@@ -11,9 +12,15 @@ export interface IterationInfo {
   meanLogLikelihood: number;
   /** Change from the previous iteration's value (Infinity on the first iteration). */
   change: number;
+  /**
+   * init 'auto' only: which candidate start this run belongs to (0 = the hierarchical partition, then
+   * the k-means partitions). Its short runs are reported one after the other, then the winner's run
+   * continues with `candidate` set to the winner and `iter` counting on.
+   */
+  candidate?: number;
 }
 
-/** Initial parameters: any part given overrides the estimate of the default strategy ('kmeans'). */
+/** Initial parameters: any part given overrides the estimate of 'kmeans' (or of the partition by nearest given mean). */
 export interface InitParameters {
   weights?: ArrayLike<number>;
   means?: ArrayLike<ArrayLike<number>>;
@@ -21,14 +28,17 @@ export interface InitParameters {
   covariances?: unknown;
 }
 
-export type InitStrategy = 'kmeans' | 'kmeans++' | 'random' | 'random_from_data';
+export type InitStrategy = 'auto' | 'kmeans' | 'kmeans++' | 'random' | 'random_from_data';
 export type InitOption = InitStrategy | { labels: ArrayLike<number> } | InitParameters;
 export type BackendOption = 'auto' | 'wasm' | 'wasm-scalar' | 'js';
 
 export interface GaussianMixtureOptions {
   /** Number of mixture components K (>= 1). Default 1. */
   nComponents?: number;
-  /** 'full' (default) | 'tied' | 'diag' | 'spherical'. */
+  /**
+   * 'full' (default) | 'tied' | 'diag' | 'spherical', or one of mclust's fourteen models EII, VII, EEI,
+   * VEI, EVI, VVI, EEE, VEE, EVE, VVE, EEV, VEV, EVV, VVV (VVV = full, EEE = tied, VVI = diag, VII = spherical).
+   */
   covarianceType?: CovarianceType;
   /** Stop when |L_t - L_{t-1}| < tol, L the mean log-likelihood per sample. Default 1e-3. */
   tol?: number;
@@ -40,7 +50,11 @@ export interface GaussianMixtureOptions {
   regCovar?: number;
   /** Restarts; the run with the highest final lower bound is kept. Default 1. */
   nInit?: number;
-  /** Initialisation. Default 'kmeans'. */
+  /**
+   * Initialisation. Default 'auto': short EM runs from mclust's hierarchical start and from several
+   * k-means starts, the best continued to convergence (emEM). Also 'kmeans', 'kmeans++', 'random',
+   * 'random_from_data', `{ labels }` or `{ weights?, means?, covariances? }`.
+   */
   init?: InitOption;
   /** Seed of every random choice (uint32). Default: a random seed (scikit-learn's random_state=None). */
   seed?: number;
@@ -73,15 +87,14 @@ export const DEFAULTS = {
   maxIter: 100,
   regCovar: 1e-6,
   nInit: 1,
-  init: 'kmeans',
+  init: 'auto',
   warmStart: false,
   backend: 'auto',
   workers: 1,
 } as const satisfies Partial<GaussianMixtureOptions>;
 
 const KNOWN = new Set([...Object.keys(DEFAULTS), 'seed', 'onIteration', 'signal']);
-const COVARIANCE_TYPES: readonly string[] = ['full', 'tied', 'diag', 'spherical'];
-const INIT_STRATEGIES: readonly string[] = ['kmeans', 'kmeans++', 'random', 'random_from_data'];
+const INIT_STRATEGIES: readonly string[] = ['auto', 'kmeans', 'kmeans++', 'random', 'random_from_data'];
 const BACKENDS: readonly string[] = ['auto', 'wasm', 'wasm-scalar', 'js'];
 
 /** Merges options with the defaults and validates every one; throws TypeError/RangeError naming it. */

@@ -183,19 +183,14 @@ interface Slot {
   reject(err: unknown): void;
 }
 
+/** One worker as the pool uses it: one request in flight at a time. */
 class Shard {
   ready = false;
   failed: Error | null = null;
   pending: Slot | null = null;
-  stats: { N: Float64Array; S1: Float64Array; S2: Float64Array };
   readonly port: Port;
 
-  constructor(spawn: Spawn, k: number, d: number, family: KernelFamily) {
-    this.stats = {
-      N: new Float64Array(k),
-      S1: new Float64Array(k * d),
-      S2: new Float64Array(family === 'tri' ? k * d * d : k * d),
-    };
+  constructor(spawn: Spawn) {
     this.port = spawn({
       message: (m) => {
         const slot = this.pending;
@@ -229,6 +224,103 @@ class Shard {
   }
 }
 
+export interface PoolConfig {
+  /** Workers to start (>= 2). */
+  workers: number;
+  /** The main backend's name: the workers run the same kernels. */
+  backend: BackendName;
+  signal?: AbortSignal;
+  /** Receives a message when workers were requested but the work falls back to one thread. */
+  warnings: string[];
+  /** The first message to worker i (its data), with the buffers to transfer; the compiled module is added. */
+  init(i: number, module: WebAssembly.Module | null): { msg: WorkerRequest; transfer: Transferable[] };
+}
+
+/**
+ * A started set of workers, each initialised with its first message. `race` awaits a batch of
+ * requests (rejecting at once on abort); `close` terminates them all (idempotent).
+ */
+export class WorkerPool {
+  private closed: Promise<void> | null = null;
+  private readonly onAbort: () => void;
+
+  constructor(
+    readonly shards: Shard[],
+    private readonly signal: AbortSignal | undefined,
+  ) {
+    this.onAbort = () => {
+      for (const s of this.shards) s.fail(abortError(this.signal!) as Error);
+    };
+    signal?.addEventListener('abort', this.onAbort);
+  }
+
+  get size(): number {
+    return this.shards.length;
+  }
+
+  /**
+   * Awaits all, rejecting as soon as one rejects (and at once when aborted). Promise.all observes every
+   * request, so the ones that fail after the first (closing the pool fails them all) are never
+   * unhandled rejections — which would end a Node process.
+   */
+  async race<T>(work: Promise<T>[]): Promise<T[]> {
+    const all = Promise.all(work);
+    if (this.signal?.aborted || this.closed) {
+      all.catch(() => undefined);
+      if (this.signal?.aborted) throw abortError(this.signal);
+      throw new Error('gmm-wasm: the worker pool is closed');
+    }
+    return all;
+  }
+
+  close(): Promise<void> {
+    if (this.closed === null) {
+      this.signal?.removeEventListener('abort', this.onAbort);
+      for (const s of this.shards) s.fail(new Error('gmm-wasm: the worker pool is closed'));
+      this.closed = Promise.all(this.shards.map((s) => s.port.terminate().catch(() => undefined))).then(() => undefined);
+    }
+    return this.closed;
+  }
+}
+
+/**
+ * Starts `workers` workers and sends each its init message. Returns null — after pushing a warning —
+ * when workers cannot be started here; the caller then works on its own thread. Throws when aborted
+ * or when a worker rejects its init message (for instance, out of memory).
+ */
+export async function startPool(cfg: PoolConfig): Promise<WorkerPool | null> {
+  const fallback = (why: string): null => {
+    cfg.warnings.push(`workers: ${cfg.workers} was requested, but workers are unavailable (${why}); the fit ran on one thread.`);
+    return null;
+  };
+  const spawn = await spawner();
+  if (typeof spawn === 'string') return fallback(spawn);
+  const module = cfg.backend === 'js' ? null : await compileModule(cfg.backend === 'wasm' ? 'simd' : 'scalar');
+  const shards: Shard[] = [];
+  const pool = new WorkerPool(shards, cfg.signal);
+  try {
+    for (let i = 0; i < cfg.workers; i++) shards.push(new Shard(spawn));
+  } catch (err) {
+    await pool.close();
+    return fallback((err as Error)?.message ?? String(err));
+  }
+  try {
+    await pool.race(
+      shards.map((shard, i) => {
+        const { msg, transfer } = cfg.init(i, module);
+        return shard.request(msg, transfer).then(() => {
+          shard.ready = true;
+        });
+      }),
+    );
+  } catch (err) {
+    await pool.close();
+    if (err instanceof StartupFailure) return fallback(err.message);
+    throw err;
+  }
+  return pool;
+}
+
 export interface ShardedEngineConfig {
   /** Resolved worker count (>= 2 to start workers). */
   workers: number;
@@ -245,82 +337,48 @@ export interface ShardedEngineConfig {
 
 /**
  * Starts `workers` workers (capped at the number of rows), each with a contiguous shard of the rows.
- * Returns null when fewer than two workers are wanted, or — after pushing a warning — when workers
- * cannot be started here; the caller then runs the passes on its own backend. Throws when aborted or
- * when a worker rejects its shard (for instance, out of memory).
+ * Returns null when fewer than two workers are wanted, or when workers cannot be started here (see
+ * startPool); the caller then runs the passes on its own backend.
  */
 export async function createShardedEngine(cfg: ShardedEngineConfig): Promise<ShardedEngine | null> {
   const n = Math.min(cfg.workers, cfg.data.rows);
   if (n < 2) return null;
-  const fallback = (why: string): null => {
-    cfg.warnings.push(`workers: ${cfg.workers} was requested, but workers are unavailable (${why}); the fit ran on one thread.`);
-    return null;
-  };
-  const spawn = await spawner();
-  if (typeof spawn === 'string') return fallback(spawn);
-  const module = cfg.backend === 'js' ? null : await compileModule(cfg.backend === 'wasm' ? 'simd' : 'scalar');
-
-  const { data, weights, k, family, signal } = cfg;
+  const { data, weights, k, family } = cfg;
   const { rows, cols: d } = data;
-  const shards: Shard[] = [];
-  const engine = new WorkerEngine(shards, k, d, family, signal);
-  try {
-    for (let i = 0; i < n; i++) shards.push(new Shard(spawn, k, d, family));
-  } catch (err) {
-    await engine.close();
-    return fallback((err as Error)?.message ?? String(err));
-  }
-  try {
-    await engine.race(
-      shards.map((shard, i) => {
-        const start = Math.floor((i * rows) / n);
-        const end = Math.floor(((i + 1) * rows) / n);
-        const X = data.data.slice(start * d, end * d) as Float64Array | Float32Array;
-        const w = weights ? weights.slice(start, end) : null;
-        const transfer: Transferable[] = [X.buffer];
-        if (w) transfer.push(w.buffer);
-        return shard
-          .request({ type: 'init', backend: cfg.backend, module, X: { data: X, rows: end - start, cols: d } as Matrix<Float64Array> | Matrix<Float32Array>, weights: w, k, family }, transfer)
-          .then(() => {
-            shard.ready = true;
-          });
-      }),
-    );
-  } catch (err) {
-    await engine.close();
-    if (err instanceof StartupFailure) return fallback(err.message);
-    throw err;
-  }
-  return engine;
+  const pool = await startPool({
+    ...cfg,
+    workers: n,
+    init: (i, module) => {
+      const start = Math.floor((i * rows) / n);
+      const end = Math.floor(((i + 1) * rows) / n);
+      const X = data.data.slice(start * d, end * d) as Float64Array | Float32Array;
+      const w = weights ? weights.slice(start, end) : null;
+      const transfer: Transferable[] = [X.buffer];
+      if (w) transfer.push(w.buffer);
+      const shard = { data: X, rows: end - start, cols: d } as Matrix<Float64Array> | Matrix<Float32Array>;
+      return { msg: { type: 'init', backend: cfg.backend, module, X: shard, weights: w, k, family }, transfer };
+    },
+  });
+  return pool && new WorkerEngine(pool, k, d, family);
 }
 
+/** The EM passes over shards: every worker's statistics, added up (they are sums over rows). */
 class WorkerEngine implements ShardedEngine {
   private params: KernelParams | null = null;
-  private closed: Promise<void> | null = null;
-  private readonly onAbort: () => void;
+  /** Each shard's statistics buffers, transferred to the worker and back every pass. */
+  private readonly buffers: { N: Float64Array; S1: Float64Array; S2: Float64Array }[];
 
   constructor(
-    private readonly shards: Shard[],
+    private readonly pool: WorkerPool,
     private readonly k: number,
     private readonly d: number,
     private readonly family: KernelFamily,
-    private readonly signal: AbortSignal | undefined,
   ) {
-    this.onAbort = () => {
-      for (const s of this.shards) s.fail(abortError(this.signal!) as Error);
-    };
-    signal?.addEventListener('abort', this.onAbort);
+    this.buffers = pool.shards.map(() => ({ N: new Float64Array(k), S1: new Float64Array(k * d), S2: new Float64Array(family === 'tri' ? k * d * d : k * d) }));
   }
 
   get size(): number {
-    return this.shards.length;
-  }
-
-  /** Awaits all, rejecting as soon as one rejects (and at once when aborted). */
-  async race<T>(work: Promise<T>[]): Promise<T[]> {
-    if (this.signal?.aborted) throw abortError(this.signal);
-    if (this.closed) throw new Error('gmm-wasm: the worker pool is closed');
-    return Promise.all(work);
+    return this.pool.size;
   }
 
   setParams(p: KernelParams): void {
@@ -333,9 +391,9 @@ class WorkerEngine implements ShardedEngine {
   async emPass(out: Stats): Promise<void> {
     const params = this.params;
     if (params === null) throw new Error('ShardedEngine: emPass before setParams');
-    const replies = await this.race(
-      this.shards.map((shard) => {
-        const { N, S1, S2 } = shard.stats;
+    const replies = await this.pool.race(
+      this.pool.shards.map((shard, i) => {
+        const { N, S1, S2 } = this.buffers[i];
         return shard.request({ type: 'pass', params, N, S1, S2 }, [N.buffer, S1.buffer, S2.buffer]);
       }),
     );
@@ -347,7 +405,7 @@ class WorkerEngine implements ShardedEngine {
     for (let i = 0; i < replies.length; i++) {
       const r = replies[i];
       if (r.type !== 'stats') throw new Error(`ShardedEngine: unexpected reply '${r.type}'`);
-      this.shards[i].stats = { N: r.N, S1: r.S1, S2: r.S2 };
+      this.buffers[i] = { N: r.N, S1: r.S1, S2: r.S2 };
       add(out.N, r.N);
       add(out.S1, r.S1);
       add(out.S2, r.S2);
@@ -359,12 +417,7 @@ class WorkerEngine implements ShardedEngine {
   }
 
   close(): Promise<void> {
-    if (this.closed === null) {
-      this.signal?.removeEventListener('abort', this.onAbort);
-      for (const s of this.shards) s.fail(new Error('gmm-wasm: the worker pool is closed'));
-      this.closed = Promise.all(this.shards.map((s) => s.port.terminate().catch(() => undefined))).then(() => undefined);
-    }
-    return this.closed;
+    return this.pool.close();
   }
 }
 

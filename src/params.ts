@@ -1,7 +1,8 @@
 import type { CovarianceType } from './types.js';
-import { kernelFamily } from './types.js';
+import { kernelFamily, storageType } from './types.js';
 import type { Backend, KernelParams } from './backend/types.js';
 import { GaussianMixtureError } from './errors.js';
+import type { CovarianceModelState } from './covariance-models.js';
 
 /** Mixture parameters as estimated: the inputs of `factorize`. Flat, row-major, scikit-learn shapes. */
 export interface Estimate {
@@ -10,7 +11,13 @@ export interface Estimate {
   d: number;
   weights: Float64Array; // k
   means: Float64Array; // k * d
-  covariances: Float64Array; // full k*d*d, tied d*d, diag k*d, spherical k
+  covariances: Float64Array; // by storageType(type): full k*d*d, tied d*d, diag k*d, spherical k
+  /**
+   * The inner state of an iterative mclust M-step (VEI, VEE, EVE, VVE, VEV) that produced these
+   * covariances: the next M-step of the same run starts from it, which makes each M-step improve on
+   * the current parameters (so EM stays monotone) and converge in a few inner iterations.
+   */
+  inner?: CovarianceModelState;
 }
 
 /** Estimate plus its precision-Cholesky factors: what the E-step and the public getters read. */
@@ -21,9 +28,9 @@ export interface Mixture extends Estimate {
   kernel: KernelParams;
 }
 
-/** Number of entries of the covariance array for a covariance type. */
+/** Number of entries of the (internal) covariance array for a covariance type. */
 export function covarianceSize(type: CovarianceType, k: number, d: number): number {
-  switch (type) {
+  switch (storageType(type)) {
     case 'full':
       return k * d * d;
     case 'tied':
@@ -35,60 +42,98 @@ export function covarianceSize(type: CovarianceType, k: number, d: number): numb
   }
 }
 
+/** A Mixture of this shape with zeroed arrays, to be filled in place (mStep's `out`, factorizeInPlace). */
+export function allocateMixture(type: CovarianceType, k: number, d: number): Mixture {
+  const size = covarianceSize(type, k, d);
+  const family = kernelFamily(type);
+  const means = new Float64Array(k * d);
+  return {
+    type, k, d, weights: new Float64Array(k), means, covariances: new Float64Array(size), precChol: new Float64Array(size),
+    kernel: {
+      k, d, family, logWeights: new Float64Array(k), means, precChol: new Float64Array(family === 'tri' ? k * d * d : k * d), logDet: new Float64Array(k),
+    },
+  };
+}
+
 /**
  * Computes the precision-Cholesky factors of `e` (full and tied through the backend's kernel, diag and
  * spherical element-wise) and the kernel layout. Throws ILL_DEFINED_COVARIANCE naming the component
  * when a covariance is not positive definite; `when` says at which point of the fit that happened.
  */
 export function factorize(e: Estimate, backend: Backend, regCovar: number, when: string): Mixture {
-  const { type, k, d, covariances } = e;
-  if (!covariances.every(Number.isFinite)) {
-    throw new GaussianMixtureError(
-      'NUMERICAL_FAILURE',
-      `Fitting failed ${when}: a covariance overflowed to a non-finite value, so the data are too large in magnitude ` +
-        `for float64 squares (|x| above ~1e150). Scale the data (e.g. divide each column by its standard deviation).`,
-    );
+  const m = allocateMixture(e.type, e.k, e.d);
+  m.weights.set(e.weights);
+  m.means.set(e.means);
+  m.covariances.set(e.covariances);
+  m.inner = e.inner;
+  factorizeInPlace(m, backend, regCovar, when);
+  return m;
+}
+
+/** factorize() into the mixture's own arrays: its estimate part (weights, means, covariances) is read, the rest written. */
+export function factorizeInPlace(m: Mixture, backend: Backend, regCovar: number, when: string): void {
+  const { type, k, d, covariances, precChol } = m;
+  const storage = storageType(type);
+  for (let i = 0; i < covariances.length; i++) {
+    if (!Number.isFinite(covariances[i])) {
+      throw new GaussianMixtureError(
+        'NUMERICAL_FAILURE',
+        `Fitting failed ${when}: a covariance overflowed to a non-finite value, so the data are too large in magnitude ` +
+          `for float64 squares (|x| above ~1e150). Scale the data (e.g. divide each column by its standard deviation).`,
+      );
+    }
   }
-  const precChol = new Float64Array(covariances.length);
   if (kernelFamily(type) === 'tri') {
-    const blocks = type === 'tied' ? 1 : k;
-    const bad = backend.precisionCholesky(covariances, blocks, d, precChol, new Float64Array(blocks));
-    if (bad >= 0) throw illDefined(type === 'tied' ? 'the tied (shared) covariance' : `component ${bad}`, e, regCovar, when);
+    const blocks = storage === 'tied' ? 1 : k;
+    // kernel.logDet is scratch here: fillKernel recomputes it from the factors.
+    const bad = backend.precisionCholesky(covariances, blocks, d, precChol, m.kernel.logDet);
+    if (bad >= 0) throw illDefined(storage === 'tied' ? 'the tied (shared) covariance' : `component ${bad}`, m, regCovar, when);
   } else {
     for (let i = 0; i < covariances.length; i++) {
       const v = covariances[i];
-      if (!(v > 0) || !Number.isFinite(v)) throw illDefined(`component ${type === 'diag' ? Math.floor(i / d) : i}`, e, regCovar, when);
+      if (!(v > 0)) throw illDefined(`component ${storage === 'diag' ? Math.floor(i / d) : i}`, m, regCovar, when);
       precChol[i] = 1 / Math.sqrt(v);
     }
   }
-  return fromPrecisions(e, precChol);
+  fillKernel(m);
 }
 
 /** Rebuilds a Mixture from stored precision factors (no factorisation): what `fromJSON` restores. */
 export function fromPrecisions(e: Estimate, precChol: Float64Array): Mixture {
-  const { type, k, d } = e;
-  const family = kernelFamily(type);
-  const kernelPrec = new Float64Array(family === 'tri' ? k * d * d : k * d);
-  const logDet = new Float64Array(k);
-  const logWeights = new Float64Array(k);
+  const m = allocateMixture(e.type, e.k, e.d);
+  m.weights.set(e.weights);
+  m.means.set(e.means);
+  m.covariances.set(e.covariances);
+  m.precChol.set(precChol);
+  m.inner = e.inner;
+  fillKernel(m);
+  return m;
+}
+
+/** The kernel layout of m's weights and precision factors (tied and spherical broadcast to k), in place. */
+function fillKernel(m: Mixture): void {
+  const { type, k, d, precChol } = m;
+  const { family, precChol: kernelPrec, logDet, logWeights } = m.kernel;
+  const storage = storageType(type);
   for (let c = 0; c < k; c++) {
     let ld = 0;
     if (family === 'tri') {
-      const src = (type === 'tied' ? 0 : c) * d * d;
-      kernelPrec.set(precChol.subarray(src, src + d * d), c * d * d);
+      const src = (storage === 'tied' ? 0 : c) * d * d;
+      for (let i = 0; i < d * d; i++) kernelPrec[c * d * d + i] = precChol[src + i];
       for (let j = 0; j < d; j++) ld += Math.log(precChol[src + j * d + j]);
-    } else if (type === 'diag') {
-      for (let j = 0; j < d; j++) ld += Math.log(precChol[c * d + j]);
-      kernelPrec.set(precChol.subarray(c * d, (c + 1) * d), c * d);
+    } else if (storage === 'diag') {
+      for (let j = 0; j < d; j++) {
+        ld += Math.log(precChol[c * d + j]);
+        kernelPrec[c * d + j] = precChol[c * d + j];
+      }
     } else {
       // scikit-learn: log det of a spherical precision factor = d ln(prec_chol).
       ld = d * Math.log(precChol[c]);
       kernelPrec.fill(precChol[c], c * d, (c + 1) * d);
     }
     logDet[c] = ld;
-    logWeights[c] = Math.log(e.weights[c]);
+    logWeights[c] = Math.log(m.weights[c]);
   }
-  return { ...e, precChol, kernel: { k, d, family, logWeights, means: e.means, precChol: kernelPrec, logDet } };
 }
 
 function illDefined(what: string, e: Estimate, regCovar: number, when: string): GaussianMixtureError {
@@ -99,4 +144,52 @@ function illDefined(what: string, e: Estimate, regCovar: number, when: string): 
       `typically a component collapsed onto a single point or onto duplicate or collinear points. ` +
       `To fix it: ${suggestion}, use fewer components (nComponents = ${e.k}), or scale the data so columns have comparable spread.`,
   );
+}
+
+/**
+ * The k x d x d form (flat, row-major) of covariances or precision factors stored for `type`:
+ * what the public getters show for the mclust names, whatever the storage.
+ */
+export function expandToFull(a: Float64Array, type: CovarianceType, k: number, d: number): Float64Array {
+  const storage = storageType(type);
+  if (storage === 'full') return a.slice();
+  const out = new Float64Array(k * d * d);
+  for (let c = 0; c < k; c++) {
+    const o = c * d * d;
+    if (storage === 'tied') out.set(a.subarray(0, d * d), o);
+    else for (let j = 0; j < d; j++) out[o + j * d + j] = storage === 'diag' ? a[c * d + j] : a[c];
+  }
+  return out;
+}
+
+/**
+ * The inverse of expandToFull: the stored form of k x d x d matrices for `type`, or a message saying
+ * which matrix breaks the structure the storage needs (off-diagonal entries of a diagonal model,
+ * unequal matrices of a tied one, unequal variances of a spherical one).
+ */
+export function compressFromFull(full: Float64Array, type: CovarianceType, k: number, d: number): Float64Array | string {
+  const storage = storageType(type);
+  if (storage === 'full') return full.slice();
+  const out = new Float64Array(covarianceSize(type, k, d));
+  for (let c = 0; c < k; c++) {
+    const o = c * d * d;
+    for (let a = 0; a < d; a++) {
+      for (let b = 0; b < d; b++) {
+        const v = full[o + a * d + b];
+        if (storage === 'tied') {
+          if (c === 0) out[a * d + b] = v;
+          else if (v !== out[a * d + b]) return `matrix ${c} differs from matrix 0 at [${a}][${b}], but '${type}' has one shared covariance`;
+        } else if (a !== b) {
+          if (v !== 0) return `matrix ${c} has a non-zero off-diagonal entry [${a}][${b}] = ${v}, but '${type}' is diagonal`;
+        } else if (storage === 'diag') {
+          out[c * d + a] = v;
+        } else if (a === 0) {
+          out[c] = v;
+        } else if (v !== out[c]) {
+          return `matrix ${c} has unequal diagonal entries, but '${type}' is spherical (lambda_k I)`;
+        }
+      }
+    }
+  }
+  return out;
 }

@@ -1,92 +1,307 @@
-import type { CovarianceType, MatrixInput } from './types.js';
-import type { GaussianMixtureOptions } from './options.js';
+import type { CovarianceType, Matrix, MatrixInput } from './types.js';
+import { COVARIANCE_TYPES, kernelFamily, mclustName, storageType } from './types.js';
+import type { GaussianMixtureOptions, ResolvedOptions } from './options.js';
+import { resolveOptions } from './options.js';
 import { GaussianMixture } from './model.js';
-import { GaussianMixtureError, describe } from './errors.js';
+import type { FitState } from './fit.js';
+import { fitMixture } from './fit.js';
+import { backendNameFor, createBackend } from './backend/create.js';
+import type { Backend } from './backend/types.js';
+import { MCLUST_MODELS, mclustParameterCount } from './covariance-models.js';
+import type { Mixture } from './params.js';
+import { expandToFull } from './params.js';
+import { choleskyLower } from './linalg.js';
+import { StartSet } from './starts.js';
+import { meanColumnVariance } from './kmeans.js';
+import { criteria } from './criteria.js';
+import { randomSeed } from './random.js';
+import { GaussianMixtureError, abortError, describe } from './errors.js';
+import { resolveWorkerCount, startPool } from './parallel.js';
 import { toMatrix } from './input.js';
+
+type Rows = Matrix<Float64Array> | Matrix<Float32Array>;
+
+export type Criterion = 'bic' | 'icl' | 'aic';
 
 export interface SelectionOptions extends Omit<GaussianMixtureOptions, 'nComponents' | 'covarianceType'> {
   /** Candidate numbers of components. Default 1..9 (mclust's default range). */
   nComponents?: number[];
-  /** Candidate covariance types. Default all four. */
-  covarianceTypes?: CovarianceType[];
-  /** 'bic' (default) or 'aic'; lower is better. */
-  criterion?: 'bic' | 'aic';
+  /** Candidate covariance types: a list, or 'mclust' for all fourteen mclust models. Default full, tied, diag, spherical. */
+  covarianceTypes?: CovarianceType[] | 'mclust';
+  /** 'bic' (default), 'icl' or 'aic'; lower is better. */
+  criterion?: Criterion;
 }
 
 export interface SelectionRow {
   nComponents: number;
   covarianceType: CovarianceType;
-  /** NaN when the fit failed (see `error`). */
+  /** NaN when the candidate was not fitted or its fit failed (see `degenerate`). */
   bic: number;
+  icl: number;
   aic: number;
+  /** Total log-likelihood sum_i log p(x_i) at the fitted parameters. */
+  logLikelihood: number;
   meanLogLikelihood: number;
+  /** Free parameters (mclust's nMclustParams). */
+  nParameters: number;
   converged: boolean;
-  /** Why this candidate could not be fitted (e.g. ILL_DEFINED_COVARIANCE), as mclust reports NA. */
-  error?: string;
+  /**
+   * Why the candidate can never be chosen, as mclust reports NA: more free parameters than rows (not
+   * fitted), the fit failed (an ill-defined covariance), or a component collapsed (a covariance
+   * eigenvalue below 10 x regCovar: it sits on fewer than d + 1 distinct points, on a constant column
+   * or on nearly collinear points). Absent for usable candidates.
+   */
+  degenerate?: string;
 }
 
 export interface Selection {
-  /** The fitted model with the lowest criterion. */
+  /** The fitted candidate with the lowest criterion among those that are not degenerate. */
   best: GaussianMixture;
-  /** Every candidate, in the order fitted. */
+  criterion: Criterion;
+  /** Every candidate, by covariance type then number of components. */
   table: SelectionRow[];
+  /** mclust-style text: the top three candidates by the criterion and their differences from the best. */
+  summary(): string;
 }
 
 /**
- * Fits every (nComponents, covarianceType) candidate with the shared options and keeps the one with
- * the lowest BIC (or AIC), like mclust's `Mclust()`. Candidates whose covariance becomes ill-defined
- * are recorded with their error instead of aborting the search; other errors propagate.
+ * selectModel's stopping rule unless `tol` is given: EM stops when Aitken's extrapolation puts the
+ * log-likelihood still to gain below SELECT_GAIN_TOL (total, not per row: BIC compares totals, and
+ * 0.01 cannot reorder candidates), with the per-row change below SELECT_TOL as a backstop.
+ */
+export const SELECT_GAIN_TOL = 0.01;
+export const SELECT_TOL = 1e-8;
+/** Iteration cap of selectModel unless given: a tight tolerance needs room. */
+export const SELECT_MAX_ITER = 1000;
+
+/**
+ * Fits every (nComponents, covarianceType) candidate and keeps the one with the lowest criterion, like
+ * mclust's `Mclust()`. The candidates share their starts (init 'auto': one hierarchical tree and one set
+ * of k-means seeds for the whole grid) and one backend. Degenerate candidates are recorded with the
+ * reason and never chosen. Unless `tol` is given, EM stops by SELECT_GAIN_TOL (not the single-fit
+ * default), and `maxIter` is SELECT_MAX_ITER, so that the defaults give the answer stricter settings give.
  */
 export async function selectModel(X: MatrixInput, options: SelectionOptions = {}): Promise<Selection> {
-  const { nComponents = [1, 2, 3, 4, 5, 6, 7, 8, 9], covarianceTypes = ['full', 'tied', 'diag', 'spherical'], criterion = 'bic', ...shared } = options;
-  if (!Array.isArray(nComponents) || nComponents.length === 0) {
+  const {
+    nComponents = [1, 2, 3, 4, 5, 6, 7, 8, 9],
+    covarianceTypes = ['full', 'tied', 'diag', 'spherical'],
+    criterion = 'bic',
+    ...shared
+  } = options;
+  if (!Array.isArray(nComponents) || nComponents.length === 0 || !nComponents.every((k) => Number.isInteger(k) && k >= 1)) {
     throw new TypeError(`nComponents must be a non-empty array of integers >= 1, got ${describe(nComponents)}.`);
   }
-  if (!Array.isArray(covarianceTypes) || covarianceTypes.length === 0) {
-    throw new TypeError(`covarianceTypes must be a non-empty array of covariance types, got ${describe(covarianceTypes)}.`);
+  const types = covarianceTypes === 'mclust' ? [...MCLUST_MODELS] : covarianceTypes;
+  if (!Array.isArray(types) || types.length === 0) {
+    throw new TypeError(`covarianceTypes must be 'mclust' or a non-empty array of covariance types, got ${describe(covarianceTypes)}.`);
   }
-  if (criterion !== 'bic' && criterion !== 'aic') throw new RangeError(`criterion must be 'bic' or 'aic', got ${describe(criterion)}.`);
+  for (const t of types) {
+    if (!COVARIANCE_TYPES.includes(t)) {
+      throw new RangeError(`covarianceTypes contains ${describe(t)}; allowed: 'mclust' or a list of ${COVARIANCE_TYPES.join(', ')}.`);
+    }
+  }
+  if (criterion !== 'bic' && criterion !== 'icl' && criterion !== 'aic') {
+    throw new RangeError(`criterion must be 'bic', 'icl' or 'aic', got ${describe(criterion)}.`);
+  }
+  const base = { tol: SELECT_TOL, maxIter: SELECT_MAX_ITER, ...shared };
+  const gainTol = shared.tol === undefined ? SELECT_GAIN_TOL : undefined;
+  resolveOptions(base); // every shared option is checked once, before any fit
   const data = toMatrix(X);
-  const table: SelectionRow[] = [];
-  let best: GaussianMixture | null = null;
-  let bestValue = Infinity;
-  for (const covarianceType of covarianceTypes) {
+  const seed = shared.seed ?? randomSeed();
+  if (shared.signal?.aborted) throw abortError(shared.signal);
+
+  // Names that compute the same model are fitted once: the aliases (full = VVV, ...), and in one
+  // dimension every model with the same volume letter (all are mclust's E or V there).
+  const plan: { covarianceType: CovarianceType; k: number; key: string }[] = [];
+  const jobs = new Map<string, ResolvedOptions>();
+  for (const covarianceType of types) {
     for (const k of nComponents) {
       if (k > data.rows) continue;
-      const model = new GaussianMixture({ ...shared, nComponents: k, covarianceType });
-      try {
-        await model.fit(data);
-      } catch (err) {
-        model.dispose();
-        if (err instanceof GaussianMixtureError && err.code === 'ILL_DEFINED_COVARIANCE') {
-          table.push({ nComponents: k, covarianceType, bic: NaN, aic: NaN, meanLogLikelihood: NaN, converged: false, error: err.message });
-          continue;
-        }
-        throw err;
-      }
-      const row = {
-        nComponents: k,
-        covarianceType,
-        bic: model.bic(data),
-        aic: model.aic(data),
-        meanLogLikelihood: model.score(data),
-        converged: model.converged,
-      };
-      table.push(row);
-      if (row[criterion] < bestValue) {
-        best?.dispose();
-        best = model;
-        bestValue = row[criterion];
-      } else {
-        model.dispose();
-      }
+      const name = mclustName(covarianceType);
+      const key = `${k}/${data.cols === 1 ? name[0] : name}`;
+      plan.push({ covarianceType, k, key });
+      if (!jobs.has(key)) jobs.set(key, resolveOptions({ ...base, seed, nComponents: k, covarianceType }));
     }
+  }
+  const starts = new StartSet(data, null, seed);
+  const variance = meanColumnVariance(data);
+  const workers = Math.min(await resolveWorkerCount(shared.workers ?? 1), jobs.size);
+  const results =
+    (workers >= 2 ? await fitInWorkers(data, variance, [...jobs.values()], starts, gainTol, workers, shared.signal) : null) ??
+    (await fitHere(data, variance, [...jobs.values()], starts, gainTol));
+
+  const byKey = new Map([...jobs.keys()].map((key, i) => [key, results[i]]));
+  const table: SelectionRow[] = [];
+  let best: { value: number; options: ResolvedOptions; state: FitState } | null = null;
+  for (const { covarianceType, k, key } of plan) {
+    const { row, state } = byKey.get(key)!;
+    table.push({ ...row, covarianceType, nComponents: k });
+    const value = row[criterion];
+    if (row.degenerate === undefined && state && (best === null || value < best.value)) best = { value, options: jobs.get(key)!, state };
   }
   if (best === null) {
     throw new GaussianMixtureError(
       'ILL_DEFINED_COVARIANCE',
-      'No candidate model could be fitted: every covariance became ill-defined. Increase regCovar or scale the data.',
+      `No candidate model could be used: every one is degenerate (${table[0]?.degenerate ?? 'none fitted'}). ` +
+        'Use fewer components, increase regCovar, or scale the data.',
     );
   }
-  return { best, table };
+  const chosen = GaussianMixture.fromFitState(best.options, best.state);
+  return { best: chosen, criterion, table, summary: () => summarize(table, criterion) };
+}
+
+export interface CandidateResult {
+  row: SelectionRow;
+  state: FitState | null;
+}
+
+/** The candidates one after the other on one backend of this thread. */
+async function fitHere(data: Rows, variance: number, jobs: ResolvedOptions[], starts: StartSet, gainTol: number | undefined): Promise<CandidateResult[]> {
+  const option = jobs[0].backend;
+  const backend = await createBackend(option);
+  try {
+    const out: CandidateResult[] = [];
+    for (const o of jobs) out.push(await fitCandidate(data, variance, o, backend, starts, gainTol, () => createBackend(option)));
+    return out;
+  } finally {
+    backend.dispose();
+  }
+}
+
+/**
+ * The candidates spread over a pool of workers, each holding the data and every starting partition
+ * (computed here once, so the results equal fitHere's), taking the next candidate when it is free.
+ * Returns null when workers cannot be started here (the caller fits on this thread).
+ */
+async function fitInWorkers(
+  data: Rows, variance: number, jobs: ResolvedOptions[], starts: StartSet, gainTol: number | undefined, workers: number, signal?: AbortSignal,
+): Promise<CandidateResult[] | null> {
+  const o = jobs[0];
+  const backendName = backendNameFor(o.backend);
+  const Ks = [...new Set(jobs.map((j) => j.nComponents))];
+  const table = starts.table(Ks, o.nInit);
+  const pool = await startPool({
+    workers, backend: backendName, signal, warnings: [],
+    init: (_, module) => ({ msg: { type: 'select-init', backend: backendName, module, X: data, starts: table, variance }, transfer: [] }),
+  });
+  if (pool === null) return null;
+  try {
+    const out: CandidateResult[] = new Array(jobs.length);
+    let next = 0;
+    await pool.race(
+      pool.shards.map(async (shard) => {
+        while (next < jobs.length) {
+          const i = next++;
+          const { onIteration: _i, signal: _s, ...options } = jobs[i];
+          const reply = await shard.request({ type: 'select-fit', options, gainTol }, []);
+          if (reply.type !== 'candidate') throw new Error(`selectModel: unexpected reply '${reply.type}'`);
+          out[i] = reply.result;
+        }
+      }),
+    );
+    return out;
+  } finally {
+    await pool.close();
+  }
+}
+
+/**
+ * Fits one candidate on the shared backend; a failed or degenerate fit becomes a row that says why.
+ * `variance` is the data's mean column variance (the scale of the collapse test).
+ */
+export async function fitCandidate(
+  data: Rows,
+  variance: number,
+  o: ResolvedOptions,
+  backend: Backend,
+  starts: StartSet,
+  gainTol: number | undefined,
+  newBackend: () => Promise<Backend>,
+): Promise<CandidateResult> {
+  const { nComponents: k, covarianceType } = o;
+  const n = data.rows;
+  const d = data.cols;
+  const p = mclustParameterCount(mclustName(covarianceType), k, d);
+  const row: SelectionRow = {
+    nComponents: k, covarianceType, bic: NaN, icl: NaN, aic: NaN, logLikelihood: NaN, meanLogLikelihood: NaN, nParameters: p, converged: false,
+  };
+  if (p > n) {
+    row.degenerate = `${p} free parameters for ${n} rows (not fitted)`;
+    return { row, state: null };
+  }
+  backend.setData(data, null, k, kernelFamily(covarianceType));
+  let state: FitState;
+  try {
+    state = await fitMixture({
+      data, weights: null, backend, engine: backend, options: o, seed: o.seed!, warm: null, starts, sampleBackend: newBackend,
+      usable: (m) => collapsedComponent(m, o.regCovar, variance) === null,
+      gainTol,
+    });
+  } catch (err) {
+    if (err instanceof GaussianMixtureError && (err.code === 'ILL_DEFINED_COVARIANCE' || err.code === 'NUMERICAL_FAILURE')) {
+      row.degenerate = `the fit failed: ${err.message}`;
+      return { row, state: null };
+    }
+    throw err;
+  }
+  backend.setParams(state.mixture.kernel);
+  const resp = new Float64Array(n * k);
+  const ll = backend.score(new Float64Array(n), resp);
+  row.logLikelihood = ll;
+  row.meanLogLikelihood = ll / n;
+  Object.assign(row, criteria(ll, p, n, resp, k));
+  row.converged = state.converged;
+  const collapsed = collapsedComponent(state.mixture, o.regCovar, variance);
+  if (collapsed !== null) {
+    row.degenerate =
+      `component ${collapsed} collapsed: a covariance eigenvalue is below ${COLLAPSE_FACTOR} x regCovar (${o.regCovar}), so the ridge, not the data, ` +
+      'sets its spread in some direction (it sits on fewer than d + 1 distinct points, on a constant column, or on nearly collinear points)';
+  }
+  return { row, state };
+}
+
+/**
+ * A covariance eigenvalue below COLLAPSE_FACTOR x regCovar marks a collapsed component. An
+ * unconstrained component on a subspace sits at regCovar exactly; a constrained one (a shared shape or
+ * orientation) sits slightly above it, because the shared directions are not exactly its null ones.
+ */
+const COLLAPSE_FACTOR = 10;
+
+/**
+ * The first component whose covariance has an eigenvalue at the regCovar floor, or null: Sigma_k - f I
+ * is not positive definite for f = COLLAPSE_FACTOR regCovar + 1e-12 times the mean column variance of
+ * the data (`dataVariance`; the term that still catches a collapse when regCovar is 0).
+ */
+function collapsedComponent(m: Mixture, regCovar: number, dataVariance: number): number | null {
+  const { k, d, type, covariances } = m;
+  const floor = COLLAPSE_FACTOR * regCovar + 1e-12 * dataVariance;
+  const full = expandToFull(covariances, type, k, d);
+  const shifted = new Float64Array(d * d);
+  const L = new Float64Array(d * d);
+  const blocks = storageType(type) === 'tied' ? 1 : k;
+  for (let c = 0; c < blocks; c++) {
+    shifted.set(full.subarray(c * d * d, (c + 1) * d * d));
+    for (let j = 0; j < d; j++) shifted[j * d + j] -= floor;
+    if (!choleskyLower(shifted, 0, d, L)) return c;
+  }
+  return null;
+}
+
+/** The top three usable candidates by the criterion, mclust's layout in gmm-wasm's sign (lower is better). */
+function summarize(table: SelectionRow[], criterion: Criterion): string {
+  const usable = table.filter((r) => r.degenerate === undefined).sort((a, b) => a[criterion] - b[criterion]);
+  const top = usable.slice(0, 3);
+  const name = criterion.toUpperCase();
+  const label = (r: SelectionRow): string => `${mclustName(r.covarianceType)},${r.nComponents}`;
+  const width = Math.max(12, ...top.map((r) => label(r).length + 2));
+  const cell = (s: string): string => s.padStart(width);
+  const lines = [
+    `Best ${name} values (lower is better; mclust's sign is the opposite):`,
+    `${''.padEnd(10)}${top.map((r) => cell(label(r))).join('')}`,
+    `${name.padEnd(10)}${top.map((r) => cell(r[criterion].toFixed(4))).join('')}`,
+    `${`${name} diff`.padEnd(10)}${top.map((r) => cell((r[criterion] - top[0][criterion]).toFixed(4))).join('')}`,
+  ];
+  const skipped = table.length - usable.length;
+  if (skipped > 0) lines.push(`(${skipped} of ${table.length} candidates degenerate or not fitted; see table[].degenerate)`);
+  return lines.join('\n');
 }

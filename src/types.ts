@@ -1,10 +1,64 @@
-/** Covariance structure of the mixture components (scikit-learn names). */
-export type CovarianceType = 'full' | 'tied' | 'diag' | 'spherical';
+import type { MclustModel } from './covariance-models.js';
+import { MCLUST_MODELS, isDiagonalModel } from './covariance-models.js';
+
+/** scikit-learn's four covariance types. */
+export type SklearnCovarianceType = 'full' | 'tied' | 'diag' | 'spherical';
 
 /**
- * Kernel family: 'full' and 'tied' share the triangular kernels (a tied model hands every component
- * the same factor); 'diag' and 'spherical' share the element-wise ones (spherical broadcasts its one
- * variance to d entries). Two kernel shapes serve four covariance types.
+ * Covariance structure of the mixture components: scikit-learn's four names or mclust's fourteen
+ * (Sigma_k = lambda_k D_k A_k D_k^T; see covariance-models.ts). full = VVV, tied = EEE, diag = VVI and
+ * spherical = VII compute the same model; only the shape of `covariances` differs.
+ */
+export type CovarianceType = SklearnCovarianceType | MclustModel;
+
+export const SKLEARN_TYPES: readonly SklearnCovarianceType[] = ['full', 'tied', 'diag', 'spherical'];
+export const COVARIANCE_TYPES: readonly CovarianceType[] = [...SKLEARN_TYPES, ...MCLUST_MODELS];
+
+/** The mclust models that are scikit-learn's four under another name. */
+const ALIASES: Partial<Record<MclustModel, SklearnCovarianceType>> = { VVV: 'full', EEE: 'tied', VVI: 'diag', VII: 'spherical' };
+const MCLUST_OF: Record<SklearnCovarianceType, MclustModel> = { full: 'VVV', tied: 'EEE', diag: 'VVI', spherical: 'VII' };
+
+export function isMclustName(type: CovarianceType): type is MclustModel {
+  return !(SKLEARN_TYPES as readonly string[]).includes(type);
+}
+
+/** What the hot paths ask of a covariance type, computed once per name. */
+interface Descriptor {
+  storage: SklearnCovarianceType;
+  family: KernelFamily;
+  constrained: boolean;
+}
+const DESCRIPTORS = new Map<CovarianceType, Descriptor>(
+  COVARIANCE_TYPES.map((t) => {
+    const alias = isMclustName(t) ? ALIASES[t] : t;
+    const storage = alias ?? (isDiagonalModel(t as MclustModel) ? 'diag' : 'full');
+    return [t, { storage, family: storage === 'full' || storage === 'tied' ? 'tri' : 'diag', constrained: alias === undefined }];
+  }),
+);
+
+/**
+ * How a type's covariances are stored internally, and for the scikit-learn names and their aliases
+ * also which M-step computes them: 'full' k*d*d, 'tied' d*d, 'diag' k*d, 'spherical' k. The other mclust
+ * models are stored as 'diag' (the six diagonal ones) or 'full', with their own M-step.
+ */
+export function storageType(type: CovarianceType): SklearnCovarianceType {
+  return DESCRIPTORS.get(type)!.storage;
+}
+
+/** True for the mclust models whose M-step is not one of scikit-learn's four. */
+export function isConstrainedModel(type: CovarianceType): type is MclustModel {
+  return DESCRIPTORS.get(type)!.constrained;
+}
+
+/** mclust's name of a covariance type (full -> VVV, ...). */
+export function mclustName(type: CovarianceType): MclustModel {
+  return isMclustName(type) ? type : MCLUST_OF[type];
+}
+
+/**
+ * Kernel family: full and tied storage share the triangular kernels (a tied model hands every
+ * component the same factor); diag and spherical share the element-wise ones (spherical broadcasts
+ * its one variance to d entries). Two kernel shapes serve every covariance type.
  */
 export type KernelFamily = 'tri' | 'diag';
 
@@ -22,5 +76,5 @@ export type MatrixInput =
   | { data: Float64Array | Float32Array; rows: number; cols: number };
 
 export function kernelFamily(type: CovarianceType): KernelFamily {
-  return type === 'full' || type === 'tied' ? 'tri' : 'diag';
+  return DESCRIPTORS.get(type)!.family;
 }

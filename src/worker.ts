@@ -1,6 +1,8 @@
 /**
- * The worker side of parallel fitting (see parallel.ts). One shard of rows per worker, loaded once;
- * then one fused EM pass per 'pass' message, whose statistics go back with their buffers transferred.
+ * The worker side of parallel fitting (see parallel.ts). Either one shard of rows per worker, loaded
+ * once, then one fused EM pass per 'pass' message, whose statistics go back with their buffers
+ * transferred; or (selectModel) the whole data set and the grid's starting partitions, then one whole
+ * candidate fit per 'select-fit' message.
  * Runs as a module Web Worker (self.onmessage) and as a Node worker_threads worker (parentPort, loaded
  * by a dynamic import so that browsers and bundlers never see a Node module). No top-level await.
  */
@@ -8,6 +10,11 @@ import type { KernelFamily, Matrix } from './types.js';
 import type { Backend, BackendName, KernelParams, Stats } from './backend/types.js';
 import { JsBackend } from './backend/js.js';
 import { WasmBackend } from './backend/wasm.js';
+import type { ResolvedOptions } from './options.js';
+import { StartSet } from './starts.js';
+import type { StartTable } from './starts.js';
+import { fitCandidate } from './select.js';
+import type { CandidateResult } from './select.js';
 
 export type WorkerRequest =
   | {
@@ -20,7 +27,17 @@ export type WorkerRequest =
       k: number;
       family: KernelFamily;
     }
-  | { type: 'pass'; params: KernelParams; N: Float64Array; S1: Float64Array; S2: Float64Array };
+  | { type: 'pass'; params: KernelParams; N: Float64Array; S1: Float64Array; S2: Float64Array }
+  | {
+      /** A worker of selectModel: the whole data set and every starting partition of the grid. */
+      type: 'select-init';
+      backend: BackendName;
+      module: WebAssembly.Module | null;
+      X: Matrix<Float64Array> | Matrix<Float32Array>;
+      starts: StartTable;
+      variance: number;
+    }
+  | { type: 'select-fit'; options: Omit<ResolvedOptions, 'onIteration' | 'signal'>; gainTol: number | undefined };
 
 export interface SerializedError {
   name: string;
@@ -31,23 +48,36 @@ export interface SerializedError {
 export type WorkerReply =
   | { type: 'ready' }
   | { type: 'stats'; N: Float64Array; S1: Float64Array; S2: Float64Array; logLik: number; weightSum: number }
+  | { type: 'candidate'; result: CandidateResult }
   | { type: 'error'; error: SerializedError };
 
 type Reply = (msg: WorkerReply, transfer: Transferable[]) => void;
 
 let backend: Backend | null = null;
 let shape: { k: number; d: number; family: KernelFamily } | null = null;
+let selection: { X: Matrix<Float64Array> | Matrix<Float32Array>; starts: StartSet; variance: number; newBackend: () => Backend } | null = null;
 
-function handle(msg: WorkerRequest, reply: Reply): void {
+async function handle(msg: WorkerRequest, reply: Reply): Promise<void> {
   try {
-    if (msg.type === 'init') {
+    if (msg.type === 'init' || msg.type === 'select-init') {
       backend?.dispose();
       backend = null;
-      const b: Backend = msg.backend === 'js' ? new JsBackend() : new WasmBackend(msg.module!, msg.backend);
+      const { module, backend: name } = msg;
+      const newBackend = (): Backend => (name === 'js' ? new JsBackend() : new WasmBackend(module!, name));
+      const b = newBackend();
       backend = b;
-      b.setData(msg.X, msg.weights, msg.k, msg.family);
-      shape = { k: msg.k, d: msg.X.cols, family: msg.family };
+      if (msg.type === 'init') {
+        b.setData(msg.X, msg.weights, msg.k, msg.family);
+        shape = { k: msg.k, d: msg.X.cols, family: msg.family };
+      } else {
+        selection = { X: msg.X, starts: StartSet.fromTable(msg.starts), variance: msg.variance, newBackend };
+      }
       reply({ type: 'ready' }, []);
+    } else if (msg.type === 'select-fit') {
+      if (backend === null || selection === null) throw new Error('gmm-wasm worker: select-fit before select-init');
+      const { X, starts, variance, newBackend } = selection;
+      const result = await fitCandidate(X, variance, msg.options, backend, starts, msg.gainTol, async () => newBackend());
+      reply({ type: 'candidate', result }, []);
     } else if (msg.type === 'pass') {
       if (backend === null || shape === null) throw new Error('gmm-wasm worker: pass before init');
       backend.setParams(msg.params);
@@ -78,13 +108,13 @@ interface Scope {
 const scope = globalThis as unknown as Scope;
 
 if (typeof scope.WorkerGlobalScope !== 'undefined') {
-  scope.onmessage = (e) => handle(e.data, (m, t) => scope.postMessage(m, t));
+  scope.onmessage = (e) => void handle(e.data, (m, t) => scope.postMessage(m, t));
 } else if (typeof scope.process?.versions?.node === 'string') {
   const specifier = 'node:worker_threads';
   void import(/* webpackIgnore: true */ /* @vite-ignore */ specifier).then(
     ({ parentPort }: { parentPort: { on(e: 'message', f: (m: WorkerRequest) => void): void; postMessage(m: unknown, t: Transferable[]): void } | null }) => {
       if (parentPort === null) return; // imported outside a worker: nothing to serve
-      parentPort.on('message', (m) => handle(m, (r, t) => parentPort.postMessage(r, t)));
+      parentPort.on('message', (m) => void handle(m, (r, t) => parentPort.postMessage(r, t)));
     },
   );
 }

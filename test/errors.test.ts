@@ -157,7 +157,7 @@ describe('options', () => {
 
   it('good options are accepted and resolved with defaults', () => {
     const o = new GaussianMixture({ nComponents: 2, tol: 0, regCovar: 0, maxIter: 0, seed: 0, onIteration: undefined }).options;
-    expect(o).toMatchObject({ nComponents: 2, tol: 0, regCovar: 0, maxIter: 0, seed: 0, covarianceType: 'full', nInit: 1, init: 'kmeans' });
+    expect(o).toMatchObject({ nComponents: 2, tol: 0, regCovar: 0, maxIter: 0, seed: 0, covarianceType: 'full', nInit: 1, init: 'auto' });
   });
 });
 

@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
 import type { CovarianceType } from '../src/types.js';
+import type { MclustModel } from '../src/covariance-models.js';
 
 export const TYPES: CovarianceType[] = ['full', 'tied', 'diag', 'spherical'];
 export const BACKENDS = ['js', 'wasm', 'wasm-scalar'] as const;
@@ -55,6 +56,34 @@ export function loadFixtures(): Fixture[] {
     .filter((f) => f.endsWith('.json'))
     .sort()
     .map((f) => JSON.parse(readFileSync(join(FIXTURE_DIR, f), 'utf8')) as Fixture);
+}
+
+/** One step of an mclust trajectory (../shared/conformance/mclust/README.md). */
+export interface MclustStep {
+  weights: number[];
+  means: number[][];
+  covariances: number[][][];
+  logLik: number;
+}
+
+/** An mclust 6.0.0 conformance fixture (test/fixtures/mclust/mclust-<data>-<MODEL>.json). */
+export interface MclustFixture {
+  name: string;
+  modelName: MclustModel;
+  nComponents: number;
+  X: number[][];
+  initLabels: number[];
+  trajectory: MclustStep[];
+  fit: MclustStep & { iterations: number; nParameters: number; bic: number; icl: number; predict: number[]; predictProba: number[][] };
+}
+
+/** The 42 mclust fixtures (3 data sets x 14 models), sorted by file name. */
+export function loadMclustFixtures(): MclustFixture[] {
+  const dir = join(FIXTURE_DIR, 'mclust');
+  return readdirSync(dir)
+    .filter((f) => /^mclust-[a-z0-9]+-[A-Z]{3}\.json$/.test(f))
+    .sort()
+    .map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as MclustFixture);
 }
 
 /* ------------------------------------------------------------------ comparisons */
@@ -143,10 +172,12 @@ export function identity(d: number): number[][] {
   return Array.from({ length: d }, (_, i) => Array.from({ length: d }, (_, j) => (i === j ? 1 : 0)));
 }
 
-/** The covariance matrices of a fitted model as a list of d x d blocks (tied: one; diag/spherical: diagonal). */
+/** The covariance matrices of a fitted model as a list of d x d blocks (tied: one; diag/spherical: diagonal; mclust names: k). */
 export function covarianceBlocks(cov: unknown, type: CovarianceType, k: number, d: number): number[][][] {
   switch (type) {
     case 'full':
+      return cov as number[][][];
+    default: // the mclust names: always k x d x d
       return cov as number[][][];
     case 'tied':
       return [cov as number[][]];

@@ -109,6 +109,29 @@ describe('workers: 2 equals workers: 1', () => {
     }
   }
 
+  it("mclust's fourteen models", async () => {
+    const Xs = blobs(3000, 3, 3, 17);
+    for (const type of built.MCLUST_MODELS as readonly string[]) {
+      const opts = { nComponents: 3, covarianceType: type as Src.CovarianceType, seed: 3, tol: 0, maxIter: 15 };
+      const one = await new GaussianMixture(opts).fit(Xs);
+      const two = await new GaussianMixture({ ...opts, workers: 2 }).fit(Xs);
+      expect(two.fitWorkers, type).toBe(2);
+      expectSameFit(one, two);
+    }
+    expect(activeWorkerCount()).toBe(0);
+  });
+
+  it('selectModel with workers: 2 fits the candidates in parallel and gives the one-thread table exactly', async () => {
+    const Xs = blobs(800, 2, 3, 21);
+    const opts = { nComponents: [1, 2, 3, 4], covarianceTypes: ['full', 'VEV', 'EII', 'spherical'] as Src.CovarianceType[], seed: 4 };
+    const one = await built.selectModel(Xs, opts);
+    const two = await built.selectModel(Xs, { ...opts, workers: 2 });
+    expect(two.table).toEqual(one.table);
+    expect(two.best.means).toEqual(one.best.means);
+    expect(two.best.options.covarianceType).toBe(one.best.options.covarianceType);
+    expect(activeWorkerCount()).toBe(0);
+  });
+
   it('3 workers, Float32 data, sample weights, nInit 2, far from the origin', async () => {
     const X64 = blobs(5001, 3, 3, 11, 1e4);
     const X = { data: Float32Array.from(X64.data), rows: X64.rows, cols: X64.cols };
@@ -201,6 +224,32 @@ describe('workers: termination', () => {
     await expect(fit).rejects.toBe(reason);
     expect(iterations).toBeLessThan(1000);
     expect(activeWorkerCount()).toBe(0);
+  });
+
+  it('aborting right after starting (at once, after await null, after a timer) rejects and leaves no unhandled rejection', async () => {
+    // Before the fix, the start-up requests of the pool were left unobserved when the abort arrived
+    // while the workers were loading, and two "worker pool is closed" rejections ended Node.
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const X = blobs(4000, 3, 3, 31);
+      for (const when of ['sync', 'microtask', 'timer'] as const) {
+        for (let repeat = 0; repeat < 3; repeat++) {
+          const controller = new AbortController();
+          const fit = new GaussianMixture({ nComponents: 3, seed: 1, workers: 2, signal: controller.signal }).fit(X);
+          if (when === 'microtask') await null;
+          if (when === 'timer') await new Promise((r) => setTimeout(r, 0));
+          controller.abort();
+          await expect(fit, when).rejects.toMatchObject({ name: 'AbortError' });
+        }
+      }
+      await new Promise((r) => setTimeout(r, 200)); // let any stray rejection surface
+      expect(unhandled.map(String)).toEqual([]);
+      expect(activeWorkerCount()).toBe(0);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
   });
 
   it('an already-aborted signal rejects before any worker starts', async () => {

@@ -1,5 +1,5 @@
 import type { BackendOption } from '../options.js';
-import type { Backend } from './types.js';
+import type { Backend, BackendName } from './types.js';
 import { JsBackend } from './js.js';
 import { WasmBackend } from './wasm.js';
 import { compileModule, compileModuleSync, isWasmAvailable, pickVariant } from '../wasm/loader.js';
@@ -19,6 +19,12 @@ function variantFor(option: BackendOption): 'simd' | 'scalar' | null {
 
 function wasmName(variant: 'simd' | 'scalar'): 'wasm' | 'wasm-scalar' {
   return variant === 'simd' ? 'wasm' : 'wasm-scalar';
+}
+
+/** The backend `option` resolves to here, without creating it. */
+export function backendNameFor(option: BackendOption): BackendName {
+  const variant = variantFor(option);
+  return variant === null ? 'js' : wasmName(variant);
 }
 
 /** A fresh backend for `option`; compiles the WebAssembly module once per build and reuses it. */

@@ -259,8 +259,8 @@ export class WasmBackend implements Backend {
     this.put(cov, C.cov, k * d * d);
     const failed = kernels.precisionCholesky(C.cov, k, d, C.cov, C.logDet, C.L);
     if (failed < 0) {
-      precChol.set(this.view(C.cov, k * d * d));
-      logDet.set(this.view(C.logDet, k));
+      this.take(precChol, C.cov, k * d * d);
+      this.take(logDet, C.logDet, k);
     }
     return failed;
   }
@@ -314,8 +314,19 @@ export class WasmBackend implements Backend {
     return this.f64.subarray(byteOffset / 8, byteOffset / 8 + length);
   }
 
+  /**
+   * Copies `length` float64 from the arena into dst[0 ..). Small copies (every iteration's statistics
+   * and factors) loop instead of making a subarray view, which would be garbage each iteration.
+   */
+  private take(dst: Float64Array, byteOffset: number, length: number): void {
+    const f = this.f64;
+    const o = byteOffset / 8;
+    if (length > 256) dst.set(f.subarray(o, o + length));
+    else for (let i = 0; i < length; i++) dst[i] = f[o + i];
+  }
+
   private put(src: Float64Array, byteOffset: number, length: number): void {
-    this.f64.set(src.subarray(0, length), byteOffset / 8);
+    this.f64.set(src.length === length ? src : src.subarray(0, length), byteOffset / 8);
   }
 
   private clearStats(L: Layout): void {
@@ -324,9 +335,9 @@ export class WasmBackend implements Backend {
   }
 
   private copyStats(L: Layout, out: Stats): void {
-    out.N.set(this.view(L.N, L.k));
-    out.S1.set(this.view(L.S1, L.k * L.d));
-    out.S2.set(this.view(L.S2, L.paramSize));
+    this.take(out.N, L.N, L.k);
+    this.take(out.S1, L.S1, L.k * L.d);
+    this.take(out.S2, L.S2, L.paramSize);
     out.logLik = this.f64[L.sums / 8];
     out.weightSum = this.f64[L.sums / 8 + 1];
   }

@@ -1,0 +1,202 @@
+import type { Matrix } from './types.js';
+import { kernelFamily } from './types.js';
+import type { Backend } from './backend/types.js';
+import type { ResolvedOptions } from './options.js';
+import type { EmRun, EmSettings, PassEngine } from './em.js';
+import { runEm } from './em.js';
+import { initialEstimate } from './init.js';
+import type { Mixture } from './params.js';
+import { factorize } from './params.js';
+import { Random } from './random.js';
+import { StartSet } from './starts.js';
+import { GaussianMixtureError } from './errors.js';
+
+type Rows = Matrix<Float64Array> | Matrix<Float32Array>;
+
+/** What a fit leaves behind: the parameters of the kept run and its trace. */
+export interface FitState {
+  mixture: Mixture;
+  converged: boolean;
+  nIter: number;
+  lowerBound: number;
+  history: number[];
+}
+
+/** EM iterations each candidate start of init 'auto' gets in its first stage. */
+export const SHORT_RUN_ITERATIONS = 20;
+/** init 'auto' finishes the short runs within this many units of total log-likelihood of the best... */
+export const SURVIVOR_MARGIN = 10;
+/** ... and at most this many of them. */
+export const MAX_SURVIVORS = 3;
+
+export interface FitJob {
+  data: Rows;
+  weights: Float64Array | null;
+  /** Holds `data` (and `weights`): initial statistics, factorisation and the final E-step run here. */
+  backend: Backend;
+  /** Where the EM passes over `data` run: `backend` itself or shards in workers. */
+  engine: PassEngine;
+  options: ResolvedOptions;
+  /** The seed of this fit's random choices (restarts fork from it). */
+  seed: number;
+  /** Parameters to continue from (warmStart), or null. */
+  warm: FitState | null;
+  /** Shared candidate starts for init 'auto' (selectModel passes one set for its grid); made here when absent. */
+  starts?: StartSet;
+  /** Makes a backend for the subsample of `starts` when init 'auto' compares its candidates on one. */
+  sampleBackend?: () => Promise<Backend>;
+  /** init 'auto': whether a finished run is acceptable (selectModel: no collapsed component); preferred when any is. */
+  usable?: (m: Mixture) => boolean;
+  /** EmSettings.gainTol: Aitken's stopping rule in units of total log-likelihood (selectModel's default). */
+  gainTol?: number;
+}
+
+/**
+ * The fit driver: `nInit` runs (one when warm) from the configured initialisation, the one with the
+ * highest final lower bound kept, then a final E-step whose mean log-likelihood closes the history.
+ */
+export async function fitMixture(job: FitJob): Promise<FitState> {
+  const { data, weights, backend, engine, options: o, warm } = job;
+  const k = o.nComponents;
+  const settings: EmSettings = { ...o, type: o.covarianceType, init: 0, gainTol: job.gainTol };
+  const rng = new Random(job.seed);
+  let best: EmRun | null = null;
+  const runs = warm ? 1 : o.nInit;
+  for (let r = 0; r < runs; r++) {
+    const runRng = new Random(rng.fork());
+    let run: EmRun;
+    if (warm) {
+      run = await runEm(engine, backend, warm.mixture, settings, warm.lowerBound);
+    } else if (o.init === 'auto') {
+      run = await autoRun(job, r, { ...settings, init: r });
+    } else {
+      const start = factorize(
+        initialEstimate(o.init, { X: data, weights, k, type: o.covarianceType, regCovar: o.regCovar, rng: runRng, backend }),
+        backend,
+        o.regCovar,
+        'at initialisation',
+      );
+      run = await runEm(engine, backend, start, { ...settings, init: r });
+    }
+    if (best === null || run.lowerBound > best.lowerBound) best = run;
+    if (run.stopped) break; // onIteration returned false: stop the whole fit, not just this restart
+  }
+
+  // Final E-step: the log-likelihood at the returned parameters closes the history.
+  backend.setParams(best!.mixture.kernel);
+  const total = backend.score(new Float64Array(data.rows), null);
+  const weightSum = weights ? weights.reduce((a, b) => a + b, 0) : data.rows;
+  return {
+    mixture: best!.mixture,
+    converged: best!.converged,
+    nIter: best!.nIter,
+    lowerBound: best!.lowerBound,
+    history: [...best!.history, total / weightSum],
+  };
+}
+
+/**
+ * init 'auto', a two-stage emEM (Biernacki, Celeux and Govaert 2003). Stage 1: a short EM run
+ * (SHORT_RUN_ITERATIONS) from every distinct candidate start of the StartSet (mclust's hierarchical
+ * partition, k-means and random-row partitions). Stage 2: the hierarchical run and the other runs
+ * within SURVIVOR_MARGIN log-likelihood units of the best (at most MAX_SURVIVORS) continue to
+ * convergence, and the highest final log-likelihood wins. A short run ranks starts poorly when they are close (a start that is
+ * behind after 20 iterations can end far ahead), which is why the runs near the top all finish.
+ * Candidates whose covariance becomes ill-defined drop out. `job.usable` (model selection) ranks
+ * runs it rejects (collapsed components) below every run it accepts. On data larger than the
+ * StartSet's sample both stages use the sample, and the winner's parameters start EM on all rows.
+ * onIteration sees every run, with `candidate` saying whose; when it stops the fit, the best run so
+ * far is the result.
+ */
+async function autoRun(job: FitJob, restart: number, s: EmSettings): Promise<EmRun> {
+  const { data, weights, backend, engine, options: o } = job;
+  const starts = (job.starts ??= new StartSet(data, weights, job.seed));
+  const k = o.nComponents;
+  const sampleBackend = starts.subsampled ? await job.sampleBackend!() : backend;
+  try {
+    if (starts.subsampled) sampleBackend.setData(starts.rows, starts.weights, k, kernelFamily(o.covarianceType));
+    const sampleEngine = starts.subsampled ? sampleBackend : engine;
+    const weightSum = starts.weights ? starts.weights.reduce((a, b) => a + b, 0) : starts.rows.rows;
+    let failure: unknown = null;
+    const numerical = (err: unknown): boolean =>
+      err instanceof GaussianMixtureError && (err.code === 'ILL_DEFINED_COVARIANCE' || err.code === 'NUMERICAL_FAILURE');
+    let stopped = false;
+    /**
+     * Runs every entry on to `until` iterations in all; drops the ones whose covariance fails. Once
+     * onIteration has stopped the fit, the remaining entries are passed through as they are.
+     */
+    const advance = async (entries: Entry[], until: number): Promise<Entry[]> => {
+      const out: Entry[] = [];
+      for (const e of entries) {
+        if (stopped || e.run.converged || e.run.nIter >= Math.min(until, s.maxIter)) {
+          out.push(e);
+          continue;
+        }
+        try {
+          const { run, candidate } = e;
+          const rest = await runEm(sampleEngine, sampleBackend, run.mixture, { ...s, maxIter: Math.min(until, s.maxIter) - run.nIter, firstIter: run.nIter + 1, candidate }, run.lowerBound);
+          const next = { run: { ...rest, nIter: run.nIter + rest.nIter, history: [...run.history, ...rest.history] }, candidate };
+          out.push(next);
+          stopped = rest.stopped;
+        } catch (err) {
+          if (!numerical(err)) throw err;
+          failure = err;
+        }
+      }
+      return out;
+    };
+
+    // Stage 1: every candidate starts (0 iterations) and runs SHORT_RUN_ITERATIONS.
+    const partitions = starts.partitions(k, restart);
+    let entries: Entry[] = [];
+    for (let candidate = 0; candidate < partitions.length; candidate++) {
+      try {
+        const ctx = { X: starts.rows, weights: starts.weights, k, type: o.covarianceType, regCovar: o.regCovar, rng: new Random(0), backend: sampleBackend };
+        const start = factorize(initialEstimate({ labels: partitions[candidate] }, ctx), sampleBackend, o.regCovar, 'at initialisation');
+        entries.push({ run: { mixture: start, converged: false, nIter: 0, lowerBound: -Infinity, history: [], stopped: false }, candidate });
+      } catch (err) {
+        if (!numerical(err)) throw err;
+        failure = err;
+      }
+    }
+    // The hierarchical start (candidate 0 when K > 1) is never dropped: it is mclust's start, and the
+    // one most often behind after a few iterations and ahead at the end.
+    const hcIndex = starts.hasHierarchical(k) ? 0 : -1;
+    const keep = (list: Entry[], margin: number, most: number): Entry[] => {
+      const hc = list.find((e) => e.candidate === hcIndex);
+      const ranked = list.filter((e) => e !== hc).sort((a, b) => b.run.lowerBound - a.run.lowerBound);
+      const top = Math.max(hc?.run.lowerBound ?? -Infinity, ranked[0]?.run.lowerBound ?? -Infinity);
+      const kept = hc ? [hc] : [];
+      for (const e of ranked) {
+        if (kept.length - (hc ? 1 : 0) >= most || e.run.lowerBound < top - margin / weightSum) break;
+        // Runs at the same log-likelihood (to 1e-9) after 20 iterations are in one basin: finish one.
+        if (kept.some((f) => Math.abs(f.run.lowerBound - e.run.lowerBound) <= 1e-9 * Math.abs(e.run.lowerBound))) continue;
+        kept.push(e);
+      }
+      return kept;
+    };
+    entries = await advance(entries, SHORT_RUN_ITERATIONS);
+    // Stage 2: the hierarchical run and the best others continue to convergence.
+    if (!stopped) entries = await advance(keep(entries, SURVIVOR_MARGIN, MAX_SURVIVORS), Infinity);
+    // Started entries only: a stop before any iteration leaves the 0-iteration ones, at -Infinity.
+    if (entries.length === 0) throw failure;
+    const { run: winner, candidate } = bestOf(entries, job.usable);
+    if (stopped) return { ...winner, stopped: true };
+    if (!starts.subsampled) return winner;
+    return await runEm(engine, backend, winner.mixture, { ...s, candidate });
+  } finally {
+    if (sampleBackend !== backend) sampleBackend.dispose();
+  }
+}
+
+/** A run of init 'auto' and the candidate start it came from. */
+interface Entry {
+  run: EmRun;
+  candidate: number;
+}
+
+/** The run with the highest lower bound, among those `usable` accepts when it accepts any. */
+function bestOf<T extends { run: EmRun }>(runs: T[], usable?: (m: Mixture) => boolean): T {
+  const pool = usable ? runs.filter((r) => usable(r.run.mixture)) : runs;
+  return (pool.length > 0 ? pool : runs).reduce((a, b) => (b.run.lowerBound > a.run.lowerBound ? b : a));
+}

@@ -1,0 +1,187 @@
+import type { Matrix } from './types.js';
+import { Random } from './random.js';
+import { assignNearest, kmeans, sampleIndices, takeRows } from './kmeans.js';
+import { hcPartitions } from './hc.js';
+
+type Rows = Matrix<Float64Array> | Matrix<Float32Array>;
+
+/** k-means partitions (Lloyd from k-means++ seeds) among the candidates of init 'auto', per K and restart. */
+export const KMEANS_STARTS = 5;
+/** Partitions by the nearest of K random distinct rows among the candidates: more diverse than k-means. */
+export const RANDOM_STARTS = 5;
+
+/**
+ * Above this many rows, init 'auto' compares its candidate starts on a seeded subsample of this size
+ * (short EM runs on all rows of a large data set would cost more than the fit), then runs EM on all
+ * rows from the winner's parameters.
+ */
+export const START_SAMPLE_ROWS = 5000;
+
+/**
+ * The candidate starting partitions of init 'auto' for one data set, shared by every K and covariance
+ * type fitted to it (selectModel builds one set for its whole grid: one hierarchical tree, one set of
+ * k-means seeds). Partitions are computed on first use and cached; each depends only on the seed, K
+ * and the restart index, never on the order of requests. When the data have more than
+ * START_SAMPLE_ROWS rows, everything is computed on a seeded subsample (`rows`).
+ */
+/** Everything a StartSet computed for a grid, in a form that can be posted to a worker. */
+export interface StartTable {
+  rows: Rows;
+  weights: Float64Array | null;
+  subsampled: boolean;
+  /** partitions(K, restart) by `${K}/${restart}`. */
+  candidates: [string, Int32Array[]][];
+  /** The K whose first candidate is the hierarchical partition. */
+  hierarchical: number[];
+}
+
+export class StartSet {
+  /** The rows the partitions label (all rows, or the subsample). */
+  readonly rows: Rows;
+  /** Sample weights of `rows`, or null. */
+  readonly weights: Float64Array | null;
+  /** Whether `rows` is a subsample of the data rather than the data. */
+  readonly subsampled: boolean;
+  private tree: Int32Array[] = [];
+  private treeLevels = 0;
+  private readonly candidates = new Map<string, Int32Array[]>();
+  private precomputedHc: Set<number> | null = null;
+
+  constructor(
+    X: Rows,
+    weights: Float64Array | null,
+    private readonly seed: number,
+  ) {
+    this.subsampled = X.rows > START_SAMPLE_ROWS;
+    if (!this.subsampled) {
+      this.rows = X;
+      this.weights = weights;
+      return;
+    }
+    const picked = sampleIndices(X.rows, START_SAMPLE_ROWS, new Random(seed ^ 0x5bd1e995));
+    this.rows = takeRows(X, picked);
+    this.weights = weights ? Float64Array.from(picked, (i) => weights[i]) : null;
+  }
+
+  /**
+   * The distinct candidates for K components in restart `restart`: mclust's hierarchical partition
+   * first (when the rows have at least K distinct values), then KMEANS_STARTS k-means partitions and
+   * RANDOM_STARTS partitions by the nearest of K random rows, with repeats (equal up to relabelling)
+   * removed. K = 1 has the one partition.
+   */
+  partitions(K: number, restart: number): Int32Array[] {
+    const key = `${K}/${restart}`;
+    const cached = this.candidates.get(key);
+    if (cached) return cached;
+    const all: Int32Array[] = [];
+    if (K === 1) {
+      all.push(new Int32Array(this.rows.rows));
+    } else {
+      const hc = this.hierarchical(K);
+      if (hc) all.push(hc);
+      for (let s = 0; s < KMEANS_STARTS; s++) {
+        all.push(kmeans(this.rows, this.weights, K, new Random(mix(this.seed, K, restart * KMEANS_STARTS + s))));
+      }
+      for (let s = 0; s < RANDOM_STARTS; s++) {
+        all.push(this.randomPartition(K, new Random(mix(this.seed ^ 0x632be5ab, K, restart * RANDOM_STARTS + s))));
+      }
+    }
+    const seen = new Set<string>();
+    const out = all.filter((labels) => {
+      const id = canonicalKey(labels);
+      if (seen.has(id)) return false;
+      seen.add(id);
+      return true;
+    });
+    this.candidates.set(key, out);
+    return out;
+  }
+
+  /** Whether partitions(K, ...) starts with the hierarchical partition. */
+  hasHierarchical(K: number): boolean {
+    if (this.precomputedHc) return this.precomputedHc.has(K);
+    return K > 1 && this.hierarchical(K) !== null;
+  }
+
+  /** Computes every candidate for these K and restarts 0 .. restarts - 1, for a worker (fromTable). */
+  table(Ks: readonly number[], restarts: number): StartTable {
+    const candidates: [string, Int32Array[]][] = [];
+    for (const K of Ks) for (let r = 0; r < restarts; r++) candidates.push([`${K}/${r}`, this.partitions(K, r)]);
+    return { rows: this.rows, weights: this.weights, subsampled: this.subsampled, candidates, hierarchical: Ks.filter((K) => this.hasHierarchical(K)) };
+  }
+
+  /** A StartSet that serves exactly what `table` computed (in a worker of selectModel). */
+  static fromTable(t: StartTable): StartSet {
+    const set = new StartSet(t.rows, t.weights, 0);
+    (set as { subsampled: boolean }).subsampled = t.subsampled;
+    for (const [key, parts] of t.candidates) set.candidates.set(key, parts);
+    set.precomputedHc = new Set(t.hierarchical);
+    return set;
+  }
+
+  private hierarchical(K: number): Int32Array | null {
+    if (this.treeLevels < K) {
+      // One tree serves every K: ask for enough levels that later requests rarely rebuild it.
+      this.treeLevels = Math.max(K, 9);
+      this.tree = hcPartitions(this.positiveRows(), this.treeLevels, new Random(this.seed));
+      if (this.weights) this.tree = this.tree.map((p) => this.spread(p));
+    }
+    return this.tree[K - 1] ?? null;
+  }
+
+  /** Every row labelled by the nearest of K distinct random rows (with positive weight). */
+  private randomPartition(K: number, rng: Random): Int32Array {
+    const { rows: n, cols: d, data } = this.rows;
+    const w = this.weights;
+    const eligible: number[] = [];
+    for (let i = 0; i < n; i++) if (!w || w[i] > 0) eligible.push(i);
+    const centres = new Float64Array(K * d);
+    const chosen = new Set<number>();
+    for (let c = 0; c < K && chosen.size < eligible.length; ) {
+      const i = eligible[rng.int(eligible.length)];
+      if (chosen.has(i)) continue;
+      chosen.add(i);
+      for (let j = 0; j < d; j++) centres[c * d + j] = data[i * d + j];
+      c++;
+    }
+    const labels = new Int32Array(n);
+    assignNearest(this.rows, centres, K, labels);
+    return labels;
+  }
+
+  /** The rows with positive weight (all rows when unweighted): zero-weight rows must not form groups. */
+  private positiveRows(): Rows {
+    const w = this.weights;
+    if (!w) return this.rows;
+    const keep: number[] = [];
+    for (let i = 0; i < this.rows.rows; i++) if (w[i] > 0) keep.push(i);
+    return takeRows(this.rows, keep);
+  }
+
+  /** Labels of the positive-weight rows back onto all rows; zero-weight rows (which add nothing) get 0. */
+  private spread(labels: Int32Array): Int32Array {
+    const w = this.weights!;
+    const out = new Int32Array(w.length);
+    for (let i = 0, r = 0; i < w.length; i++) if (w[i] > 0) out[i] = labels[r++];
+    return out;
+  }
+}
+
+/** A seed for (seed, K, index) that does not depend on the order partitions are requested in. */
+function mix(seed: number, K: number, index: number): number {
+  let h = Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(K + 1, 0xc2b2ae35) ^ Math.imul(index + 1, 0x27d4eb2f);
+  h = Math.imul(h ^ (h >>> 15), 0x2c1b3c6d);
+  return (h ^ (h >>> 13)) >>> 0;
+}
+
+/** A key equal for partitions that are equal up to relabelling: labels renumbered by first appearance. */
+function canonicalKey(labels: Int32Array): string {
+  const renumber = new Map<number, number>();
+  const out = new Array<number>(labels.length);
+  for (let i = 0; i < labels.length; i++) {
+    let r = renumber.get(labels[i]);
+    if (r === undefined) renumber.set(labels[i], (r = renumber.size));
+    out[i] = r;
+  }
+  return out.join(',');
+}

@@ -1,0 +1,108 @@
+/**
+ * The default initialisation, init 'auto' (src/fit.ts, src/starts.ts): short EM runs from mclust's
+ * hierarchical start and from k-means and random-row partitions, the best finished. Reference values:
+ * test/fixtures/realdata/best-known.jsonl (the best total log-likelihoods scikit-learn 1.2.1 with 10
+ * starts and mclust 6.0.0 reach on public data sets, copied from ../shared/realdata).
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { GaussianMixture } from '../src/index.js';
+import type { CovarianceType, IterationInfo } from '../src/index.js';
+import { START_SAMPLE_ROWS } from '../src/starts.js';
+import { blobs } from './helpers.js';
+
+const DIR = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'realdata');
+const csv = (name: string): number[][] => readFileSync(join(DIR, `${name}.csv`), 'utf8').trim().split('\n').map((l) => l.split(',').map(Number));
+const bestKnown = new Map<string, number>(
+  readFileSync(join(DIR, 'best-known.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { data: string; K: number; type: string; best: number })
+    .map((b) => [`${b.data}/${b.K}/${b.type}`, b.best]),
+);
+const total = (gmm: GaussianMixture, X: number[][]) => gmm.score(X) * X.length;
+const reaches = (ll: number, best: number) => (best - ll) / Math.abs(best) <= 1e-5;
+
+describe("init 'auto' on real data", () => {
+  // Cases where one k-means start (init 'kmeans', seeds 1..5) ends short of the best known optimum.
+  const cases: [string, number, CovarianceType][] = [
+    ['crabs', 2, 'full'], ['crabs', 3, 'full'], ['crabs', 3, 'tied'], ['geyser', 2, 'full'], ['geyser', 3, 'full'], ['swiss', 2, 'full'], ['states', 2, 'diag'],
+  ];
+  for (const [name, k, type] of cases) {
+    it(`${name}, K = ${k}, ${type}: the default reaches the best known log-likelihood; one k-means start does not`, async () => {
+      const X = csv(name);
+      const best = bestKnown.get(`${name}/${k}/${type}`)!;
+      for (const seed of [1, 2, 3]) {
+        const gmm = await new GaussianMixture({ nComponents: k, covarianceType: type, tol: 1e-8, maxIter: 2000, seed }).fit(X);
+        expect(gmm.options.init).toBe('auto');
+        expect(total(gmm, X), `seed ${seed}`).toBeGreaterThanOrEqual(best - 1e-5 * Math.abs(best));
+      }
+      const kmeans = await new GaussianMixture({ nComponents: k, covarianceType: type, tol: 1e-8, maxIter: 2000, seed: 1, init: 'kmeans' }).fit(X);
+      expect(reaches(total(kmeans, X), best)).toBe(false);
+    });
+  }
+});
+
+describe("init 'auto': reporting, determinism, weights, large data", () => {
+  const { X } = blobs(5, 400, 2, 3, 3);
+
+  it('reports every run with its candidate; the kept run counts on and its history never decreases', async () => {
+    const infos: IterationInfo[] = [];
+    const gmm = await new GaussianMixture({ nComponents: 3, seed: 4, tol: 1e-6, onIteration: (i) => void infos.push({ ...i }) }).fit(X);
+    expect(infos.every((i) => Number.isInteger(i.candidate) && i.init === 0)).toBe(true);
+    const candidates = new Set(infos.map((i) => i.candidate));
+    expect(candidates.size).toBeGreaterThan(1);
+    // Each candidate's iterations are numbered 1, 2, ... across its short run and its continuation;
+    // exactly one candidate's sequence is the result's history.
+    const byCandidate = new Map<number, IterationInfo[]>();
+    for (const i of infos) byCandidate.set(i.candidate!, [...(byCandidate.get(i.candidate!) ?? []), i]);
+    for (const runs of byCandidate.values()) expect(runs.map((i) => i.iter)).toEqual(runs.map((_, t) => t + 1));
+    expect(gmm.history.length).toBe(gmm.nIter + 1);
+    const kept = [...byCandidate.values()].filter((runs) => runs.length === gmm.nIter && runs.every((i, t) => i.meanLogLikelihood === gmm.history[t]));
+    expect(kept.length).toBe(1);
+    for (let t = 1; t < gmm.history.length; t++) expect(gmm.history[t]).toBeGreaterThanOrEqual(gmm.history[t - 1] - 1e-12);
+    expect(gmm.converged).toBe(true);
+  });
+
+  it('returning false during the short runs stops the fit with the best run so far', async () => {
+    let calls = 0;
+    const gmm = await new GaussianMixture({ nComponents: 3, seed: 4, tol: 0, maxIter: 50, onIteration: () => ++calls < 25 }).fit(X);
+    expect(calls).toBe(25);
+    expect(gmm.converged).toBe(false);
+    expect(gmm.nIter).toBeLessThanOrEqual(20);
+  });
+
+  it('is deterministic for a seed, on both backends, and rows with zero weight change nothing', async () => {
+    for (const backend of ['js', 'wasm'] as const) {
+      const a = await new GaussianMixture({ nComponents: 3, seed: 8, backend }).fit(X);
+      const b = await new GaussianMixture({ nComponents: 3, seed: 8, backend }).fit(X);
+      expect(b.means).toEqual(a.means);
+      expect(b.history).toEqual(a.history);
+    }
+    const extra = [...X, [40, 40], [-40, 3]];
+    const w = extra.map((_, i) => (i < X.length ? 1 : 0));
+    const plain = await new GaussianMixture({ nComponents: 3, seed: 8 }).fit(X);
+    const weighted = await new GaussianMixture({ nComponents: 3, seed: 8 }).fit(extra, { sampleWeight: w });
+    expect(weighted.means).toEqual(plain.means);
+    expect(weighted.covariances).toEqual(plain.covariances);
+  });
+
+  it(`above ${START_SAMPLE_ROWS} rows the candidates compete on a subsample, then EM runs on all rows`, async () => {
+    const big = blobs(6, START_SAMPLE_ROWS * 2 + 17, 2, 4, 3);
+    const fit = (seed: number) => new GaussianMixture({ nComponents: 4, seed, tol: 1e-6 }).fit(big.X);
+    const a = await fit(2);
+    const b = await fit(2);
+    expect(b.means).toEqual(a.means);
+    // The result is an EM fixed point on all rows: one more iteration from it barely moves.
+    const again = await new GaussianMixture({ nComponents: 4, init: { weights: a.weights, means: a.means, covariances: a.covariances }, tol: 0, maxIter: 1 }).fit(big.X);
+    expect(Math.abs(again.history[1] - again.history[0])).toBeLessThan(1e-5);
+    // And it separates the four blobs (rows are generated round-robin: row i is from blob i % 4).
+    const labels = a.predict(big.X);
+    const agree = new Map<string, number>();
+    for (let i = 0; i < labels.length; i++) agree.set(`${i % 4}:${labels[i]}`, (agree.get(`${i % 4}:${labels[i]}`) ?? 0) + 1);
+    const majority = [...agree.values()].sort((x, y) => y - x).slice(0, 4).reduce((s, v) => s + v, 0);
+    expect(majority / labels.length).toBeGreaterThan(0.95);
+  });
+});
