@@ -1,6 +1,6 @@
 import type { CovarianceType } from './types.js';
 import { kernelFamily } from './types.js';
-import type { Backend, KernelParams, Stats } from './backend/types.js';
+import type { Backend, DataHandle, KernelParams, Stats } from './backend/types.js';
 import { createStats } from './backend/types.js';
 import type { IterationInfo } from './options.js';
 import type { Mixture } from './params.js';
@@ -9,12 +9,23 @@ import { mStep } from './mstep.js';
 import { GaussianMixtureError, abortError } from './errors.js';
 
 /**
- * Where the E-step + accumulation pass runs: a backend over all rows, or shards in workers whose
- * statistics are added up. Either may be asynchronous.
+ * Where the E-step + accumulation pass over all rows runs: a data set in a backend, shards in
+ * workers, or a sequence of chunks, whose statistics are added up. It may be asynchronous.
  */
 export interface PassEngine {
-  setParams(p: KernelParams): void | Promise<void>;
-  emPass(out: Stats): void | Promise<void>;
+  emPass(p: KernelParams, out: Stats): void | Promise<void>;
+}
+
+/** The pass over one data set loaded into a backend. */
+export class LocalEngine implements PassEngine {
+  constructor(
+    readonly backend: Backend,
+    readonly handle: DataHandle,
+  ) {}
+
+  emPass(p: KernelParams, out: Stats): void {
+    this.backend.emPass(this.handle, p, out);
+  }
 }
 
 export interface EmSettings {
@@ -84,8 +95,7 @@ export async function runEm(
 
   for (let iter = 1; iter <= s.maxIter; iter++) {
     if (s.signal?.aborted) throw abortError(s.signal);
-    await engine.setParams(mixture.kernel);
-    await engine.emPass(stats);
+    await engine.emPass(mixture.kernel, stats);
     const L = stats.logLik / stats.weightSum;
     if (!Number.isFinite(L)) {
       throw new GaussianMixtureError(

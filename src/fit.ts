@@ -1,9 +1,10 @@
 import type { Matrix } from './types.js';
 import { kernelFamily } from './types.js';
-import type { Backend } from './backend/types.js';
+import type { Backend, DataHandle } from './backend/types.js';
+import { createStats } from './backend/types.js';
 import type { ResolvedOptions } from './options.js';
 import type { EmRun, EmSettings, PassEngine } from './em.js';
-import { runEm } from './em.js';
+import { LocalEngine, runEm } from './em.js';
 import { initialEstimate } from './init.js';
 import type { Mixture } from './params.js';
 import { factorize } from './params.js';
@@ -30,12 +31,19 @@ export const SURVIVOR_MARGIN = 10;
 export const MAX_SURVIVORS = 3;
 
 export interface FitJob {
+  /**
+   * The rows initialisation works on, loaded in `backend` as `handle`: all rows of an in-memory fit,
+   * or a sample of a chunk source (then `complete` is false).
+   */
   data: Rows;
   weights: Float64Array | null;
-  /** Holds `data` (and `weights`): initial statistics, factorisation and the final E-step run here. */
+  handle: DataHandle;
+  /** Holds `handle`; computes initial statistics and factorises covariances. */
   backend: Backend;
-  /** Where the EM passes over `data` run: `backend` itself or shards in workers. */
+  /** Where the EM passes over all rows run: the in-memory data, shards in workers, or chunks. */
   engine: PassEngine;
+  /** Whether `data` is all the rows (default true). */
+  complete?: boolean;
   options: ResolvedOptions;
   /** The seed of this fit's random choices (restarts fork from it). */
   seed: number;
@@ -43,8 +51,6 @@ export interface FitJob {
   warm: FitState | null;
   /** Shared candidate starts for init 'auto' (selectModel passes one set for its grid); made here when absent. */
   starts?: StartSet;
-  /** Makes a backend for the subsample of `starts` when init 'auto' compares its candidates on one. */
-  sampleBackend?: () => Promise<Backend>;
   /** init 'auto': whether a finished run is acceptable (selectModel: no collapsed component); preferred when any is. */
   usable?: (m: Mixture) => boolean;
   /** EmSettings.gainTol: Aitken's stopping rule in units of total log-likelihood (selectModel's default). */
@@ -56,7 +62,7 @@ export interface FitJob {
  * highest final lower bound kept, then a final E-step whose mean log-likelihood closes the history.
  */
 export async function fitMixture(job: FitJob): Promise<FitState> {
-  const { data, weights, backend, engine, options: o, warm } = job;
+  const { data, weights, handle, backend, engine, options: o, warm } = job;
   const k = o.nComponents;
   const settings: EmSettings = { ...o, type: o.covarianceType, init: 0, gainTol: job.gainTol };
   const rng = new Random(job.seed);
@@ -71,7 +77,7 @@ export async function fitMixture(job: FitJob): Promise<FitState> {
       run = await autoRun(job, r, { ...settings, init: r });
     } else {
       const start = factorize(
-        initialEstimate(o.init, { X: data, weights, k, type: o.covarianceType, regCovar: o.regCovar, rng: runRng, backend }),
+        initialEstimate(o.init, { X: data, weights, k, type: o.covarianceType, regCovar: o.regCovar, rng: runRng, backend, handle }),
         backend,
         o.regCovar,
         'at initialisation',
@@ -83,15 +89,14 @@ export async function fitMixture(job: FitJob): Promise<FitState> {
   }
 
   // Final E-step: the log-likelihood at the returned parameters closes the history.
-  backend.setParams(best!.mixture.kernel);
-  const total = backend.score(new Float64Array(data.rows), null);
-  const weightSum = weights ? weights.reduce((a, b) => a + b, 0) : data.rows;
+  const stats = createStats(k, data.cols, kernelFamily(o.covarianceType));
+  await engine.emPass(best!.mixture.kernel, stats);
   return {
     mixture: best!.mixture,
     converged: best!.converged,
     nIter: best!.nIter,
     lowerBound: best!.lowerBound,
-    history: [...best!.history, total / weightSum],
+    history: [...best!.history, stats.logLik / stats.weightSum],
   };
 }
 
@@ -112,10 +117,12 @@ async function autoRun(job: FitJob, restart: number, s: EmSettings): Promise<EmR
   const { data, weights, backend, engine, options: o } = job;
   const starts = (job.starts ??= new StartSet(data, weights, job.seed));
   const k = o.nComponents;
-  const sampleBackend = starts.subsampled ? await job.sampleBackend!() : backend;
+  // On a sample (of the data, or of a chunk source) the candidates compete there, and the winner's
+  // parameters then start EM on all rows.
+  const onSample = starts.subsampled || job.complete === false;
+  const sample = starts.subsampled ? backend.load(starts.rows, starts.weights) : job.handle;
   try {
-    if (starts.subsampled) sampleBackend.setData(starts.rows, starts.weights, k, kernelFamily(o.covarianceType));
-    const sampleEngine = starts.subsampled ? sampleBackend : engine;
+    const sampleEngine = onSample ? new LocalEngine(backend, sample) : engine;
     const weightSum = starts.weights ? starts.weights.reduce((a, b) => a + b, 0) : starts.rows.rows;
     let failure: unknown = null;
     const numerical = (err: unknown): boolean =>
@@ -134,7 +141,7 @@ async function autoRun(job: FitJob, restart: number, s: EmSettings): Promise<EmR
         }
         try {
           const { run, candidate } = e;
-          const rest = await runEm(sampleEngine, sampleBackend, run.mixture, { ...s, maxIter: Math.min(until, s.maxIter) - run.nIter, firstIter: run.nIter + 1, candidate }, run.lowerBound);
+          const rest = await runEm(sampleEngine, backend, run.mixture, { ...s, maxIter: Math.min(until, s.maxIter) - run.nIter, firstIter: run.nIter + 1, candidate }, run.lowerBound);
           const next = { run: { ...rest, nIter: run.nIter + rest.nIter, history: [...run.history, ...rest.history] }, candidate };
           out.push(next);
           stopped = rest.stopped;
@@ -151,8 +158,8 @@ async function autoRun(job: FitJob, restart: number, s: EmSettings): Promise<EmR
     let entries: Entry[] = [];
     for (let candidate = 0; candidate < partitions.length; candidate++) {
       try {
-        const ctx = { X: starts.rows, weights: starts.weights, k, type: o.covarianceType, regCovar: o.regCovar, rng: new Random(0), backend: sampleBackend };
-        const start = factorize(initialEstimate({ labels: partitions[candidate] }, ctx), sampleBackend, o.regCovar, 'at initialisation');
+        const ctx = { X: starts.rows, weights: starts.weights, k, type: o.covarianceType, regCovar: o.regCovar, rng: new Random(0), backend, handle: sample };
+        const start = factorize(initialEstimate({ labels: partitions[candidate] }, ctx), backend, o.regCovar, 'at initialisation');
         entries.push({ run: { mixture: start, converged: false, nIter: 0, lowerBound: -Infinity, history: [], stopped: false }, candidate });
       } catch (err) {
         if (!numerical(err)) throw err;
@@ -182,10 +189,10 @@ async function autoRun(job: FitJob, restart: number, s: EmSettings): Promise<EmR
     if (entries.length === 0) throw failure;
     const { run: winner, candidate } = bestOf(entries, job.usable);
     if (stopped) return { ...winner, stopped: true };
-    if (!starts.subsampled) return winner;
+    if (!onSample) return winner;
     return await runEm(engine, backend, winner.mixture, { ...s, candidate });
   } finally {
-    if (sampleBackend !== backend) sampleBackend.dispose();
+    if (sample !== job.handle) backend.release(sample);
   }
 }
 

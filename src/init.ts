@@ -1,6 +1,6 @@
 import type { CovarianceType, Matrix, SklearnCovarianceType } from './types.js';
 import { isMclustName, kernelFamily } from './types.js';
-import type { Backend } from './backend/types.js';
+import type { Backend, DataHandle } from './backend/types.js';
 import { createStats } from './backend/types.js';
 import type { InitOption, InitParameters } from './options.js';
 import type { Estimate } from './params.js';
@@ -20,8 +20,9 @@ export interface InitContext {
   type: CovarianceType;
   regCovar: number;
   rng: Random;
-  /** Has X (and weights) loaded; used for the statistics of the initial partition. */
+  /** Computes the statistics of the initial partition of X, loaded as `handle`. */
   backend: Backend;
+  handle: DataHandle;
 }
 
 /**
@@ -112,12 +113,12 @@ function fromLabels(labels: Int32Array, ctx: InitContext): Estimate {
  * pass finds the means (statistics about 0), the second accumulates the scatter about them.
  */
 function fromResponsibilities(resp: Float64Array, ctx: InitContext): Estimate {
-  const { X, k, type, regCovar, backend } = ctx;
+  const { X, k, type, regCovar, backend, handle } = ctx;
   const d = X.cols;
   const stats = createStats(k, d, kernelFamily(type));
-  backend.accumulate(resp, new Float64Array(k * d), stats);
+  backend.accumulate(handle, resp, new Float64Array(k * d), stats);
   const centres = componentMeans(stats, new Float64Array(k * d));
-  backend.accumulate(resp, centres, stats);
+  backend.accumulate(handle, resp, centres, stats);
   return mStep(stats, centres, type, regCovar);
 }
 

@@ -7,8 +7,9 @@ import { resolveOptions } from './options.js';
 import { toMatrix, toSampleWeight } from './input.js';
 import type { FitState } from './fit.js';
 import { fitMixture } from './fit.js';
+import { LocalEngine } from './em.js';
+import { START_SAMPLE_ROWS } from './starts.js';
 import { criteria } from './criteria.js';
-import type { Mixture } from './params.js';
 import { compressFromFull, covarianceSize, expandToFull, fromPrecisions } from './params.js';
 import { mclustParameterCount } from './covariance-models.js';
 import { Random, randomSeed } from './random.js';
@@ -91,7 +92,7 @@ export class GaussianMixture {
     if (o.signal?.aborted) throw abortError(o.signal);
 
     const backend = await this.ensureBackend();
-    backend.setData(data, weights, k, kernelFamily(type));
+    const handle = backend.load(data, weights);
 
     // workers >= 2: the EM passes run on shards in workers (parallel.ts); everything else stays here.
     const warnings: string[] = [];
@@ -103,15 +104,17 @@ export class GaussianMixture {
       this.state = await fitMixture({
         data,
         weights,
+        handle,
         backend,
-        engine: sharded ?? backend,
+        engine: sharded ?? new LocalEngine(backend, handle),
         options: o,
         seed: o.seed ?? randomSeed(),
         warm: warm ? this.state : null,
-        sampleBackend: () => createBackend(o.backend),
       });
     } finally {
       await sharded?.close();
+      // A dispose() during the fit took the backend (and this handle) with it.
+      if (this.backend === backend) backend.release(handle);
     }
     return this;
   }
@@ -124,12 +127,11 @@ export class GaussianMixture {
 
   /** Most probable component of every row (argmax of the responsibilities). */
   predict(X: MatrixInput): Int32Array {
-    const { data, k } = this.responsibilities(X, 'predict');
-    const n = data.length / k;
-    const labels = new Int32Array(n);
-    for (let i = 0; i < n; i++) {
+    const { resp, rows, k } = this.evaluate(X, 'predict', true);
+    const labels = new Int32Array(rows);
+    for (let i = 0; i < rows; i++) {
       let arg = 0;
-      for (let c = 1; c < k; c++) if (data[i * k + c] > data[i * k + arg]) arg = c;
+      for (let c = 1; c < k; c++) if (resp![i * k + c] > resp![i * k + arg]) arg = c;
       labels[i] = arg;
     }
     return labels;
@@ -137,34 +139,31 @@ export class GaussianMixture {
 
   /** Responsibilities p(component | x), n x k, rows summing to 1. */
   predictProba(X: MatrixInput): Matrix<Float64Array> {
-    const { data, k } = this.responsibilities(X, 'predictProba');
-    return { data, rows: data.length / k, cols: k };
+    const { resp, rows, k } = this.evaluate(X, 'predictProba', true);
+    return { data: resp!, rows, cols: k };
   }
 
   /** log p(x_i) of every row under the mixture. */
   scoreSamples(X: MatrixInput): Float64Array {
-    const { backend, rows } = this.load(X, 'scoreSamples');
-    const logProb = new Float64Array(rows);
-    backend.score(logProb, null);
-    return logProb;
+    return this.evaluate(X, 'scoreSamples', false).logProb;
   }
 
   /** Mean log-likelihood per row. */
   score(X: MatrixInput): number {
-    const { backend, rows } = this.load(X, 'score');
-    return backend.score(new Float64Array(rows), null) / rows;
+    const { total, rows } = this.evaluate(X, 'score', false);
+    return total / rows;
   }
 
   /** Bayesian information criterion -2 n L + p ln n (lower is better). */
   bic(X: MatrixInput): number {
-    const { backend, rows } = this.load(X, 'bic');
-    return criteria(backend.score(new Float64Array(rows), null), this.nParameters(), rows).bic;
+    const { total, rows } = this.evaluate(X, 'bic', false);
+    return criteria(total, this.nParameters(), rows).bic;
   }
 
   /** Akaike information criterion -2 n L + 2 p (lower is better). */
   aic(X: MatrixInput): number {
-    const { backend, rows } = this.load(X, 'aic');
-    return criteria(backend.score(new Float64Array(rows), null), this.nParameters(), rows).aic;
+    const { total, rows } = this.evaluate(X, 'aic', false);
+    return criteria(total, this.nParameters(), rows).aic;
   }
 
   /**
@@ -173,10 +172,8 @@ export class GaussianMixture {
    * overlapping components (criteria.ts).
    */
   icl(X: MatrixInput): number {
-    const { backend, rows, k } = this.load(X, 'icl');
-    const resp = new Float64Array(rows * k);
-    const total = backend.score(new Float64Array(rows), resp);
-    return criteria(total, this.nParameters(), rows, resp, k).icl;
+    const { total, rows, k, resp } = this.evaluate(X, 'icl', true);
+    return criteria(total, this.nParameters(), rows, resp!, k).icl;
   }
 
   /** Free parameters: k d means + (k - 1) weights + the covariance parameters (mclust's nMclustParams). */
@@ -354,13 +351,18 @@ export class GaussianMixture {
    * A rows x cols matrix whose Float64Array lives inside this model's WebAssembly memory: fill
    * `data` (row-major) and pass the object to `fit` (or predict/score), and the rows are used where
    * they are, without a copy. Memory for fitting it is reserved up front; the view stays valid until
-   * `dispose()`, another `allocateData`, or a call with a larger *different* matrix grows the memory
-   * (then `data` becomes empty). With the JS backend it is an ordinary Float64Array.
+   * `dispose()`, another `allocateData`, or until something larger (other data, more components)
+   * makes the memory grow (then `data` becomes empty). With the JS backend it is an ordinary Float64Array.
    */
   async allocateData(rows: number, cols: number): Promise<Matrix<Float64Array>> {
     const backend = await this.ensureBackend();
-    const family = kernelFamily(this.opts.covarianceType);
-    if (backend.allocateData) return backend.allocateData(rows, cols, this.opts.nComponents, family);
+    if (backend.allocateData && backend.workBytes) {
+      // What a fit of these rows allocates besides them: weights, the working set, and init 'auto''s
+      // sample of the rows.
+      const { nComponents: k, covarianceType } = this.opts;
+      const room = rows * 8 + backend.workBytes(k, cols, kernelFamily(covarianceType) === 'tri') + Math.min(rows, START_SAMPLE_ROWS) * cols * 8;
+      return backend.allocateData(rows, cols, room);
+    }
     if (!Number.isInteger(rows) || rows < 1) throw new RangeError(`rows must be an integer >= 1, got ${describe(rows)}.`);
     if (!Number.isInteger(cols) || cols < 1) throw new RangeError(`cols must be an integer >= 1, got ${describe(cols)}.`);
     return { data: new Float64Array(rows * cols), rows, cols };
@@ -376,24 +378,28 @@ export class GaussianMixture {
     return this.state;
   }
 
-  /** Loads X into the backend with the fitted parameters, for the scoring methods. */
-  private load(X: MatrixInput, method: string): { backend: Backend; rows: number; k: number } {
+  /**
+   * Scores X at the fitted parameters on a data handle of its own, released at once: a fit in
+   * progress on the same backend keeps its data and its parameters. Returns log p(x_i), their
+   * weighted sum, and (when asked) the responsibilities.
+   */
+  private evaluate(X: MatrixInput, method: string, withResp: boolean): { logProb: Float64Array; total: number; resp: Float64Array | null; rows: number; k: number } {
     const { mixture } = this.fitted(method);
     const data = toMatrix(X);
     if (data.cols !== mixture.d) {
       throw new RangeError(`X has ${data.cols} columns, but the model was fitted with ${mixture.d} features.`);
     }
     if (this.backend === null) this.backend = createBackendSync(this.opts.backend);
-    this.backend.setData(data, null, mixture.k, mixture.kernel.family);
-    this.backend.setParams(mixture.kernel);
-    return { backend: this.backend, rows: data.rows, k: mixture.k };
-  }
-
-  private responsibilities(X: MatrixInput, method: string): { data: Float64Array; k: number } {
-    const { backend, rows, k } = this.load(X, method);
-    const resp = new Float64Array(rows * k);
-    backend.score(new Float64Array(rows), resp);
-    return { data: resp, k };
+    const backend = this.backend;
+    const handle = backend.load(data, null);
+    try {
+      const logProb = new Float64Array(data.rows);
+      const resp = withResp ? new Float64Array(data.rows * mixture.k) : null;
+      const total = backend.score(handle, mixture.kernel, logProb, resp);
+      return { logProb, total, resp, rows: data.rows, k: mixture.k };
+    } finally {
+      backend.release(handle);
+    }
   }
 }
 

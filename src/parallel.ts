@@ -15,6 +15,7 @@
  */
 import type { KernelFamily, Matrix } from './types.js';
 import type { BackendName, KernelParams, Stats } from './backend/types.js';
+import { SufficientStatistics } from './statistics.js';
 import type { PassEngine } from './em.js';
 import { compileModule } from './wasm/loader.js';
 import { GaussianMixtureError, abortError } from './errors.js';
@@ -364,7 +365,6 @@ export async function createShardedEngine(cfg: ShardedEngineConfig): Promise<Sha
 
 /** The EM passes over shards: every worker's statistics, added up (they are sums over rows). */
 class WorkerEngine implements ShardedEngine {
-  private params: KernelParams | null = null;
   /** Each shard's statistics buffers, transferred to the worker and back every pass. */
   private readonly buffers: { N: Float64Array; S1: Float64Array; S2: Float64Array }[];
 
@@ -381,46 +381,27 @@ class WorkerEngine implements ShardedEngine {
     return this.pool.size;
   }
 
-  setParams(p: KernelParams): void {
+  async emPass(p: KernelParams, out: Stats): Promise<void> {
     if (p.k !== this.k || p.d !== this.d || p.family !== this.family) {
       throw new Error(`ShardedEngine: parameters for k=${p.k}, d=${p.d}, family '${p.family}' do not match the shards (k=${this.k}, d=${this.d})`);
     }
-    this.params = p;
-  }
-
-  async emPass(out: Stats): Promise<void> {
-    const params = this.params;
-    if (params === null) throw new Error('ShardedEngine: emPass before setParams');
     const replies = await this.pool.race(
       this.pool.shards.map((shard, i) => {
         const { N, S1, S2 } = this.buffers[i];
-        return shard.request({ type: 'pass', params, N, S1, S2 }, [N.buffer, S1.buffer, S2.buffer]);
+        return shard.request({ type: 'pass', params: p, N, S1, S2 }, [N.buffer, S1.buffer, S2.buffer]);
       }),
     );
-    out.N.fill(0);
-    out.S1.fill(0);
-    out.S2.fill(0);
-    let logLik = 0;
-    let weightSum = 0;
+    out.clear();
+    out.shift.set(p.means);
     for (let i = 0; i < replies.length; i++) {
       const r = replies[i];
       if (r.type !== 'stats') throw new Error(`ShardedEngine: unexpected reply '${r.type}'`);
       this.buffers[i] = { N: r.N, S1: r.S1, S2: r.S2 };
-      add(out.N, r.N);
-      add(out.S1, r.S1);
-      add(out.S2, r.S2);
-      logLik += r.logLik;
-      weightSum += r.weightSum;
+      out.add(new SufficientStatistics(this.k, this.d, this.family, { ...r, shift: out.shift }));
     }
-    out.logLik = logLik;
-    out.weightSum = weightSum;
   }
 
   close(): Promise<void> {
     return this.pool.close();
   }
-}
-
-function add(into: Float64Array, from: Float64Array): void {
-  for (let i = 0; i < into.length; i++) into[i] += from[i];
 }

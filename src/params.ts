@@ -50,7 +50,7 @@ export function allocateMixture(type: CovarianceType, k: number, d: number): Mix
   return {
     type, k, d, weights: new Float64Array(k), means, covariances: new Float64Array(size), precChol: new Float64Array(size),
     kernel: {
-      k, d, family, logWeights: new Float64Array(k), means, precChol: new Float64Array(family === 'tri' ? k * d * d : k * d), logDet: new Float64Array(k),
+      k, d, family, logWeights: new Float64Array(k), means, precChol: new Float64Array(family === 'tri' ? (k * d * (d + 1)) / 2 : k * d), logDet: new Float64Array(k),
     },
   };
 }
@@ -110,16 +110,20 @@ export function fromPrecisions(e: Estimate, precChol: Float64Array): Mixture {
   return m;
 }
 
-/** The kernel layout of m's weights and precision factors (tied and spherical broadcast to k), in place. */
+/**
+ * The kernel layout of m's weights and precision factors, in place, once per parameter set: 'tri'
+ * factors packed as the lower rows of U^T (KernelParams), tied and spherical broadcast to k.
+ */
 function fillKernel(m: Mixture): void {
   const { type, k, d, precChol } = m;
   const { family, precChol: kernelPrec, logDet, logWeights } = m.kernel;
   const storage = storageType(type);
+  const packed = (d * (d + 1)) / 2;
   for (let c = 0; c < k; c++) {
     let ld = 0;
     if (family === 'tri') {
       const src = (storage === 'tied' ? 0 : c) * d * d;
-      for (let i = 0; i < d * d; i++) kernelPrec[c * d * d + i] = precChol[src + i];
+      packUpper(precChol, src, d, kernelPrec, c * packed);
       for (let j = 0; j < d; j++) ld += Math.log(precChol[src + j * d + j]);
     } else if (storage === 'diag') {
       for (let j = 0; j < d; j++) {
@@ -192,4 +196,10 @@ export function compressFromFull(full: Float64Array, type: CovarianceType, k: nu
     }
   }
   return out;
+}
+
+/** The upper-triangular d x d block U at u0 as the kernels read it: row j of U^T (column j of U, i <= j) at out[o0 + j(j+1)/2 ..]. */
+export function packUpper(U: Float64Array, u0: number, d: number, out: Float64Array, o0: number): void {
+  let o = o0;
+  for (let j = 0; j < d; j++) for (let i = 0; i <= j; i++) out[o++] = U[u0 + i * d + j];
 }

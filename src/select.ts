@@ -1,12 +1,13 @@
 import type { CovarianceType, Matrix, MatrixInput } from './types.js';
-import { COVARIANCE_TYPES, kernelFamily, mclustName, storageType } from './types.js';
+import { COVARIANCE_TYPES, mclustName, storageType } from './types.js';
 import type { GaussianMixtureOptions, ResolvedOptions } from './options.js';
 import { resolveOptions } from './options.js';
 import { GaussianMixture } from './model.js';
 import type { FitState } from './fit.js';
 import { fitMixture } from './fit.js';
 import { backendNameFor, createBackend } from './backend/create.js';
-import type { Backend } from './backend/types.js';
+import type { Backend, DataHandle } from './backend/types.js';
+import { LocalEngine } from './em.js';
 import { MCLUST_MODELS, mclustParameterCount } from './covariance-models.js';
 import type { Mixture } from './params.js';
 import { expandToFull } from './params.js';
@@ -157,11 +158,11 @@ export interface CandidateResult {
 
 /** The candidates one after the other on one backend of this thread. */
 async function fitHere(data: Rows, variance: number, jobs: ResolvedOptions[], starts: StartSet, gainTol: number | undefined): Promise<CandidateResult[]> {
-  const option = jobs[0].backend;
-  const backend = await createBackend(option);
+  const backend = await createBackend(jobs[0].backend);
   try {
+    const handle = backend.load(data, null);
     const out: CandidateResult[] = [];
-    for (const o of jobs) out.push(await fitCandidate(data, variance, o, backend, starts, gainTol, () => createBackend(option)));
+    for (const o of jobs) out.push(await fitCandidate(data, variance, o, backend, handle, starts, gainTol));
     return out;
   } finally {
     backend.dispose();
@@ -214,9 +215,9 @@ export async function fitCandidate(
   variance: number,
   o: ResolvedOptions,
   backend: Backend,
+  handle: DataHandle,
   starts: StartSet,
   gainTol: number | undefined,
-  newBackend: () => Promise<Backend>,
 ): Promise<CandidateResult> {
   const { nComponents: k, covarianceType } = o;
   const n = data.rows;
@@ -229,11 +230,10 @@ export async function fitCandidate(
     row.degenerate = `${p} free parameters for ${n} rows (not fitted)`;
     return { row, state: null };
   }
-  backend.setData(data, null, k, kernelFamily(covarianceType));
   let state: FitState;
   try {
     state = await fitMixture({
-      data, weights: null, backend, engine: backend, options: o, seed: o.seed!, warm: null, starts, sampleBackend: newBackend,
+      data, weights: null, handle, backend, engine: new LocalEngine(backend, handle), options: o, seed: o.seed!, warm: null, starts,
       usable: (m) => collapsedComponent(m, o.regCovar, variance) === null,
       gainTol,
     });
@@ -244,9 +244,8 @@ export async function fitCandidate(
     }
     throw err;
   }
-  backend.setParams(state.mixture.kernel);
   const resp = new Float64Array(n * k);
-  const ll = backend.score(new Float64Array(n), resp);
+  const ll = backend.score(handle, state.mixture.kernel, new Float64Array(n), resp);
   row.logLikelihood = ll;
   row.meanLogLikelihood = ll / n;
   Object.assign(row, criteria(ll, p, n, resp, k));

@@ -7,7 +7,8 @@
  * by a dynamic import so that browsers and bundlers never see a Node module). No top-level await.
  */
 import type { KernelFamily, Matrix } from './types.js';
-import type { Backend, BackendName, KernelParams, Stats } from './backend/types.js';
+import type { Backend, BackendName, DataHandle, KernelParams } from './backend/types.js';
+import { SufficientStatistics } from './statistics.js';
 import { JsBackend } from './backend/js.js';
 import { WasmBackend } from './backend/wasm.js';
 import type { ResolvedOptions } from './options.js';
@@ -54,35 +55,35 @@ export type WorkerReply =
 type Reply = (msg: WorkerReply, transfer: Transferable[]) => void;
 
 let backend: Backend | null = null;
-let shape: { k: number; d: number; family: KernelFamily } | null = null;
-let selection: { X: Matrix<Float64Array> | Matrix<Float32Array>; starts: StartSet; variance: number; newBackend: () => Backend } | null = null;
+/** A shard's rows ('init') and the shape of its statistics. */
+let shard: { handle: DataHandle; k: number; d: number; family: KernelFamily } | null = null;
+let selection: { X: Matrix<Float64Array> | Matrix<Float32Array>; handle: DataHandle; starts: StartSet; variance: number } | null = null;
 
 async function handle(msg: WorkerRequest, reply: Reply): Promise<void> {
   try {
     if (msg.type === 'init' || msg.type === 'select-init') {
       backend?.dispose();
       backend = null;
-      const { module, backend: name } = msg;
-      const newBackend = (): Backend => (name === 'js' ? new JsBackend() : new WasmBackend(module!, name));
-      const b = newBackend();
+      shard = null;
+      selection = null;
+      const b: Backend = msg.backend === 'js' ? new JsBackend() : new WasmBackend(msg.module!, msg.backend);
       backend = b;
       if (msg.type === 'init') {
-        b.setData(msg.X, msg.weights, msg.k, msg.family);
-        shape = { k: msg.k, d: msg.X.cols, family: msg.family };
+        shard = { handle: b.load(msg.X, msg.weights), k: msg.k, d: msg.X.cols, family: msg.family };
       } else {
-        selection = { X: msg.X, starts: StartSet.fromTable(msg.starts), variance: msg.variance, newBackend };
+        selection = { X: msg.X, handle: b.load(msg.X, null), starts: StartSet.fromTable(msg.starts), variance: msg.variance };
       }
       reply({ type: 'ready' }, []);
     } else if (msg.type === 'select-fit') {
       if (backend === null || selection === null) throw new Error('gmm-wasm worker: select-fit before select-init');
-      const { X, starts, variance, newBackend } = selection;
-      const result = await fitCandidate(X, variance, msg.options, backend, starts, msg.gainTol, async () => newBackend());
+      const { X, handle, starts, variance } = selection;
+      const result = await fitCandidate(X, variance, msg.options, backend, handle, starts, msg.gainTol);
       reply({ type: 'candidate', result }, []);
     } else if (msg.type === 'pass') {
-      if (backend === null || shape === null) throw new Error('gmm-wasm worker: pass before init');
-      backend.setParams(msg.params);
-      const stats: Stats = { ...shape, N: msg.N, S1: msg.S1, S2: msg.S2, logLik: 0, weightSum: 0 };
-      backend.emPass(stats);
+      if (backend === null || shard === null) throw new Error('gmm-wasm worker: pass before init');
+      const { k, d, family } = shard;
+      const stats = new SufficientStatistics(k, d, family, { N: msg.N, S1: msg.S1, S2: msg.S2, shift: new Float64Array(k * d), logLik: 0, weightSum: 0 });
+      backend.emPass(shard.handle, msg.params, stats);
       const { N, S1, S2 } = stats;
       reply({ type: 'stats', N, S1, S2, logLik: stats.logLik, weightSum: stats.weightSum }, [N.buffer, S1.buffer, S2.buffer]);
     } else {

@@ -362,7 +362,9 @@ describe('ILL_DEFINED_COVARIANCE', () => {
     // ... and the model still holds (and predicts with) the first fit.
     expect({ weights: gmm.weights, means: gmm.means, covariances: gmm.covariances, history: gmm.history }).toEqual(fitted);
     expect(gmm.predict(Xj).length).toBe(Xj.length);
-    expect(gmm.score(Xj)).toBe(fitted.history[fitted.history.length - 1]);
+    // score() sums log p(x_i) in another order than the final E-step (which works on shifted data),
+    // so the two agree to rounding, not bit for bit.
+    expect(gmm.score(Xj)).toBeCloseTo(fitted.history[fitted.history.length - 1], 13);
   });
 
   it('a fit that fails numerically on a fresh model leaves it unfitted', async () => {

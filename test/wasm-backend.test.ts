@@ -6,6 +6,7 @@ import type { BackendOption, InitParameters } from '../src/options.js';
 import type { MatrixInput } from '../src/types.js';
 import { JsBackend } from '../src/backend/js.js';
 import { createStats, type KernelParams, type Stats } from '../src/backend/types.js';
+import { packUpper } from '../src/params.js';
 import { WasmBackend } from '../src/backend/wasm.js';
 import type { KernelFamily, Matrix } from '../src/types.js';
 import { rng } from './helpers.js';
@@ -46,8 +47,11 @@ function randomParams(rand: () => number, k: number, d: number, family: KernelFa
   const logDet = new Float64Array(k);
   let precChol: Float64Array;
   if (family === 'tri') {
-    precChol = new Float64Array(k * d * d);
-    expect(new JsBackend().precisionCholesky(randomSpd(rand, k, d), k, d, precChol, logDet)).toBe(-1);
+    const U = new Float64Array(k * d * d);
+    expect(new JsBackend().precisionCholesky(randomSpd(rand, k, d), k, d, U, logDet)).toBe(-1);
+    // The kernels' layout (KernelParams): each U_c^T as packed lower rows.
+    precChol = new Float64Array((k * d * (d + 1)) / 2);
+    for (let c = 0; c < k; c++) packUpper(U, c * d * d, d, precChol, (c * d * (d + 1)) / 2);
   } else {
     precChol = Float64Array.from({ length: k * d }, () => 1 / Math.sqrt(0.3 + rand()));
     for (let c = 0; c < k; c++) for (let j = 0; j < d; j++) logDet[c] += Math.log(precChol[c * d + j]);
@@ -130,37 +134,36 @@ describe.each(VARIANTS)('WasmBackend (%s) vs JsBackend', (variant, name) => {
       const p = randomParams(rand, k, d, family);
       const js = new JsBackend();
       const wasm = make();
-      for (const b of [js, wasm]) {
-        b.setData(X, w, k, family);
-        b.setParams(p);
-      }
+      const [hj, hw] = [js.load(X, w), wasm.load(X, w)];
       expect(wasm.name).toBe(name);
 
       const [sj, sw] = [createStats(k, d, family), createStats(k, d, family)];
-      js.emPass(sj);
-      wasm.emPass(sw);
+      js.emPass(hj, p, sj);
+      wasm.emPass(hw, p, sw);
       expectStatsClose(sw, sj, 'emPass');
-      wasm.emPass(sw); // statistics are overwritten, not added to
+      expect(Array.from(sw.shift)).toEqual(Array.from(p.means)); // the statistics are about the means
+      wasm.emPass(hw, p, sw); // statistics are overwritten, not added to
       expectStatsClose(sw, sj, 'second emPass');
 
       const [lpj, lpw, rj, rw] = [new Float64Array(n), new Float64Array(n), new Float64Array(n * k), new Float64Array(n * k)];
-      const tj = js.score(lpj, rj);
-      const tw = wasm.score(lpw, rw);
+      const tj = js.score(hj, p, lpj, rj);
+      const tw = wasm.score(hw, p, lpw, rw);
       expectClose([tw], [tj], 'score total');
       expectClose(lpw, lpj, 'logProb');
       expectClose(rw, rj, 'resp');
       const lpNoResp = new Float64Array(n);
-      expect(wasm.score(lpNoResp, null)).toBe(tw);
+      expect(wasm.score(hw, p, lpNoResp, null)).toBe(tw);
       expect(lpNoResp).toEqual(lpw);
 
       const shift = Float64Array.from({ length: k * d }, () => rand() - 0.5);
-      js.accumulate(rj, shift, sj);
-      wasm.accumulate(rj, shift, sw);
+      js.accumulate(hj, rj, shift, sj);
+      wasm.accumulate(hw, rj, shift, sw);
       expectStatsClose(sw, sj, 'accumulate');
       expect(sw.logLik).toBe(0);
+      expect(Array.from(sw.shift)).toEqual(Array.from(shift));
 
-      wasm.emPass(sw); // accumulate's shift must not have replaced the means
-      js.emPass(sj);
+      wasm.emPass(hw, p, sw); // accumulate's shift must not have replaced the means
+      js.emPass(hj, p, sj);
       expectStatsClose(sw, sj, 'emPass after accumulate');
       wasm.dispose();
     });
@@ -173,20 +176,17 @@ describe.each(VARIANTS)('WasmBackend (%s) vs JsBackend', (variant, name) => {
       const p = randomParams(rand, k, d, family);
       const js = new JsBackend();
       const wasm = make();
-      for (const b of [js, wasm]) {
-        b.setData(X, w, k, family);
-        b.setParams(p);
-      }
+      const [hj, hw] = [js.load(X, w), wasm.load(X, w)];
       const [lpj, lpw, rj, rw] = [new Float64Array(n), new Float64Array(n), new Float64Array(n * k), new Float64Array(n * k)];
-      expectClose([wasm.score(lpw, rw)], [js.score(lpj, rj)], 'score total');
+      expectClose([wasm.score(hw, p, lpw, rw)], [js.score(hj, p, lpj, rj)], 'score total');
       expectClose(lpw, lpj, 'logProb');
       expectClose(rw, rj, 'resp');
       const [sj, sw] = [createStats(k, d, family), createStats(k, d, family)];
-      js.accumulate(rj, p.means, sj);
-      wasm.accumulate(rj, p.means, sw);
+      js.accumulate(hj, rj, p.means, sj);
+      wasm.accumulate(hw, rj, p.means, sw);
       expectStatsClose(sw, sj, 'accumulate');
-      js.emPass(sj);
-      wasm.emPass(sw);
+      js.emPass(hj, p, sj);
+      wasm.emPass(hw, p, sw);
       expectStatsClose(sw, sj, 'emPass');
       wasm.dispose();
     });
@@ -227,57 +227,77 @@ describe.each(VARIANTS)('WasmBackend (%s) vs JsBackend', (variant, name) => {
     const wasm = make();
     const before = wasm.memoryBytes;
     const huge = { data: new Float64Array(0), rows: 1e9, cols: 1 };
-    expect(() => wasm.setData(huge, null, 2, 'diag')).toThrow(RangeError);
-    expect(() => wasm.setData(huge, null, 2, 'diag')).toThrow(/X of 1000000000 x 1 needs 8\.0 GB \(\d+ bytes\) of WebAssembly memory; the limit is 4 GiB/);
-    expect(() => wasm.setData({ data: new Float64Array(0), rows: 3000000, cols: 200 }, null, 3, 'tri')).toThrow(/X of 3000000 x 200 needs 4\.8 GB/);
+    expect(() => wasm.load(huge, null)).toThrow(RangeError);
+    expect(() => wasm.load(huge, null)).toThrow(/X of 1000000000 x 1 needs 8\.0 GB \(\d+ bytes\) of WebAssembly memory; the limit is 4 GiB/);
+    expect(() => wasm.load({ data: new Float64Array(0), rows: 3000000, cols: 200 }, null)).toThrow(/X of 3000000 x 200 needs 4\.8 GB/);
     expect(wasm.memoryBytes).toBe(before);
     wasm.dispose();
   });
 
-  it('grows only when a data set needs more room, and keeps working across growth', () => {
+  it('grows only when a data set needs more room, reuses released room, and keeps working across growth', () => {
     const rand = rng(9);
     const wasm = make();
     const js = new JsBackend();
     const small = randomX(rand, 100, 4, false);
     const big = randomX(rand, 20000, 8, false);
-    wasm.setData(small, null, 3, 'tri');
+    wasm.release(wasm.load(small, null));
     const first = wasm.memoryBytes;
-    for (let i = 0; i < 5; i++) wasm.setData(small, null, 3, 'tri');
+    for (let i = 0; i < 5; i++) wasm.release(wasm.load(small, null));
     expect(wasm.memoryBytes).toBe(first);
-    wasm.setData(big, null, 3, 'tri');
+    const hBig = wasm.load(big, null);
     const high = wasm.memoryBytes;
     expect(high).toBeGreaterThan(first);
-    for (const X of [small, big, small, big]) wasm.setData(X, null, 3, 'tri');
+    for (const X of [small, small, small]) wasm.release(wasm.load(X, null)); // beside the big set, in released room
     expect(wasm.memoryBytes).toBe(high);
 
     const p = randomParams(rand, 3, 8, 'tri');
-    js.setData(big, null, 3, 'tri');
-    for (const b of [js, wasm]) b.setParams(p);
+    const hj = js.load(big, null);
     const [sj, sw] = [createStats(3, 8, 'tri'), createStats(3, 8, 'tri')];
-    js.emPass(sj);
-    wasm.emPass(sw);
+    js.emPass(hj, p, sj);
+    wasm.emPass(hBig, p, sw);
     expectStatsClose(sw, sj, 'emPass after growth');
     wasm.dispose();
   });
 
-  it('refuses use after dispose, and before setData/setParams', () => {
+  it('holds several data sets at once: passes over one are untouched by loading, scoring and releasing others', () => {
+    const rand = rng(10);
     const wasm = make();
-    expect(() => wasm.emPass(createStats(1, 1, 'diag'))).toThrow(/setData/);
-    wasm.setData({ data: new Float64Array([1, 2]), rows: 2, cols: 1 }, null, 1, 'diag');
-    expect(() => wasm.score(new Float64Array(2), null)).toThrow(/setParams/);
-    expect(() => wasm.setParams(randomParams(rng(1), 2, 1, 'diag'))).toThrow(/do not match/);
+    const A = randomX(rand, 500, 3, false);
+    const B = randomX(rand, 300, 3, true);
+    const p = randomParams(rand, 4, 3, 'tri');
+    const q = randomParams(rand, 2, 3, 'diag');
+    const hA = wasm.load(A, null);
+    const before = createStats(4, 3, 'tri');
+    wasm.emPass(hA, p, before);
+    const hB = wasm.load(B, null);
+    wasm.score(hB, q, new Float64Array(300), new Float64Array(600));
+    wasm.release(hB);
+    wasm.release(wasm.load(randomX(rand, 5000, 3, false), null));
+    const after = createStats(4, 3, 'tri');
+    wasm.emPass(hA, p, after);
+    expect(Array.from(after.S2)).toEqual(Array.from(before.S2));
+    expect(after.logLik).toBe(before.logLik);
     wasm.dispose();
+  });
+
+  it('refuses use after dispose, a handle of another backend, and parameters that do not match the data', () => {
+    const wasm = make();
+    const other = make();
+    const h = wasm.load({ data: new Float64Array([1, 2]), rows: 2, cols: 1 }, null);
+    expect(() => other.score(h, randomParams(rng(1), 2, 1, 'diag'), new Float64Array(2), null)).toThrow(/another backend/);
+    expect(() => wasm.score(h, randomParams(rng(1), 2, 2, 'diag'), new Float64Array(2), null)).toThrow(/do not match/);
+    wasm.dispose();
+    other.dispose();
     expect(wasm.memoryBytes).toBe(0);
-    expect(() => wasm.setData({ data: new Float64Array([1]), rows: 1, cols: 1 }, null, 1, 'diag')).toThrow(/dispose/);
+    expect(() => wasm.load({ data: new Float64Array([1]), rows: 1, cols: 1 }, null)).toThrow(/dispose/);
   });
 });
 
-it('the JS backend refuses parameters that do not match its data, and scoring before setParams', () => {
+it('the JS backend refuses parameters that do not match its data, and handles of another backend', () => {
   const js = new JsBackend();
-  js.setData({ data: new Float64Array([1, 2]), rows: 2, cols: 1 }, null, 1, 'diag');
-  expect(() => js.score(new Float64Array(2), null)).toThrow(/setParams/);
-  expect(() => js.setParams(randomParams(rng(1), 2, 1, 'diag'))).toThrow(/do not match/);
-  expect(() => js.setParams(randomParams(rng(1), 1, 1, 'tri'))).toThrow(/do not match/);
+  const h = js.load({ data: new Float64Array([1, 2]), rows: 2, cols: 1 }, null);
+  expect(() => js.score(h, randomParams(rng(1), 2, 2, 'diag'), new Float64Array(2), null)).toThrow(/do not match/);
+  expect(() => new JsBackend().score(h, randomParams(rng(1), 2, 1, 'diag'), new Float64Array(2), null)).toThrow(/another backend/);
 });
 
 describe.each(VARIANTS)("the kernels' exp and log (%s build)", (variant) => {
@@ -404,45 +424,43 @@ describe('data without a copy: float32 rows and allocateData', () => {
     for (const [variant, name] of VARIANTS) {
       const a = new WasmBackend(compileModuleSync(variant), name);
       const b = new WasmBackend(compileModuleSync(variant), name);
-      a.setData(X32, null, k, 'tri');
-      b.setData(X64, null, k, 'tri');
+      const ha = a.load(X32, null);
+      const hb = b.load(X64, null);
       expect(a.memoryBytes).toBeLessThan(b.memoryBytes);
       const p = randomParams(rand, k, d, 'tri');
-      a.setParams(p);
-      b.setParams(p);
       const [sa, sb] = [createStats(k, d, 'tri'), createStats(k, d, 'tri')];
-      a.emPass(sa);
-      b.emPass(sb);
+      a.emPass(ha, p, sa);
+      b.emPass(hb, p, sb);
       expect(sa).toEqual(sb);
       a.dispose();
       b.dispose();
     }
   });
 
-  it('allocateData returns a view into WebAssembly memory that setData uses in place', () => {
+  it('allocateData returns a view into WebAssembly memory that load uses in place; dispose empties it', () => {
     const rand = rng(43);
     const [n, d, k] = [5000, 4, 3];
     const wasm = new WasmBackend(compileModuleSync('simd'), 'wasm');
     const js = new JsBackend();
-    const m = wasm.allocateData(n, d, k, 'tri');
+    const m = wasm.allocateData(n, d, n * 8 + wasm.workBytes(k, d, true));
     const before = wasm.memoryBytes;
     const src = randomX(rand, n, d, false);
     m.data.set(src.data);
-    wasm.setData(m, Float64Array.from({ length: n }, () => rand()), k, 'tri');
-    js.setData(src, null, k, 'tri');
-    expect(wasm.memoryBytes).toBe(before);
+    wasm.release(wasm.load(m, Float64Array.from({ length: n }, () => rand())));
+    const hj = js.load(src, null);
     expect(m.data.length).toBe(n * d);
     const p = randomParams(rand, k, d, 'tri');
-    wasm.setData(m, null, k, 'tri');
-    for (const b of [wasm, js]) b.setParams(p);
+    const hw = wasm.load(m, null);
     const [sj, sw] = [createStats(k, d, 'tri'), createStats(k, d, 'tri')];
-    js.emPass(sj);
-    wasm.emPass(sw);
+    js.emPass(hj, p, sj);
+    wasm.emPass(hw, p, sw);
     expectStatsClose(sw, sj, 'emPass on allocated data');
-    // Another data set is laid out after the allocated region and leaves it intact.
-    const other = randomX(rand, 100, d, false);
-    wasm.setData(other, null, k, 'tri');
+    // The room reserved up front held the weights and the working set.
+    expect(wasm.memoryBytes).toBe(before);
+    // Another data set goes beside the allocated region and leaves it intact.
+    wasm.load(randomX(rand, 100, d, false), null);
     expect(Array.from(m.data.subarray(0, 8))).toEqual(Array.from(src.data.subarray(0, 8)));
     wasm.dispose();
+    expect(m.data.length).toBe(0);
   });
 });

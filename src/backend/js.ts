@@ -1,10 +1,17 @@
 import type { KernelFamily, Matrix } from '../types.js';
-import type { Backend, KernelParams, Stats } from './types.js';
+import type { Backend, DataHandle, KernelParams, Stats } from './types.js';
 import { choleskyLower, inverseTransposeLower } from '../linalg.js';
 
 const LOG_2PI = Math.log(2 * Math.PI);
 /** Rows per block, as in the WebAssembly kernels (assembly/block.ts). */
 const B = 8;
+
+/** A data set of the JS backend: its own copies of the rows and weights. */
+interface JsHandle extends DataHandle {
+  readonly owner: JsBackend;
+  X: Float64Array | Float32Array;
+  w: Float64Array | null;
+}
 
 /**
  * The pure-TypeScript baseline, with the algorithmic structure of the WebAssembly kernels
@@ -18,21 +25,21 @@ const B = 8;
  */
 export class JsBackend implements Backend {
   readonly name = 'js' as const;
+  // The data set and parameters of the current call (set by `begin`), read by the block methods.
   private X: Float64Array | Float32Array = new Float64Array(0);
   private w: Float64Array | null = null;
   private n = 0;
   private d = 0;
   private k = 0;
   private family: KernelFamily = 'tri';
-  // The current parameters, owned and sized in setData, filled in place by setParams.
-  private hasParams = false;
   private logWeights = new Float64Array(0);
   private means = new Float64Array(0);
   private logDet = new Float64Array(0);
   /** 'tri': U_c^T as packed lower rows (row j = column j of U_c), k * d(d+1)/2; 'diag': k x d. */
   private prec = new Float64Array(0);
-  // Block scratch: XT d x 8 (transposed rows), D d x 8 (x - mu), T d x 8 (w r (x - mu)),
-  // LP k x 8 (log-densities, then responsibilities), WB 8 (row weights, 0 for padding), MX 8, SQ 8.
+  // Block scratch, sized for the largest k and d seen: XT d x 8 (transposed rows), D d x 8 (x - mu),
+  // T d x 8 (w r (x - mu)), LP k x 8 (log-densities, then responsibilities), WB 8 (row weights, 0 for
+  // padding), MX 8, SQ 8.
   private XT = new Float64Array(0);
   private D = new Float64Array(0);
   private T = new Float64Array(0);
@@ -43,55 +50,30 @@ export class JsBackend implements Backend {
   private W8 = new Float64Array(B);
   // accumulate(): per-row differences.
   private diff = new Float64Array(0);
+  private disposed = false;
 
-  setData(X: Matrix<Float64Array> | Matrix<Float32Array>, weights: Float64Array | null, k: number, family: KernelFamily): void {
-    const size = X.rows * X.cols;
-    this.X = X.data.slice(0, size);
-    this.w = weights ? weights.slice() : null;
-    this.n = X.rows;
-    this.d = X.cols;
-    this.k = k;
-    this.family = family;
-    const d = X.cols;
-    this.XT = new Float64Array(d * B);
-    this.D = new Float64Array(d * B);
-    this.T = new Float64Array(d * B);
-    this.LP = new Float64Array(k * B);
-    this.diff = new Float64Array(k * d);
-    this.logWeights = new Float64Array(k);
-    this.means = new Float64Array(k * d);
-    this.logDet = new Float64Array(k);
-    this.prec = new Float64Array(family === 'tri' ? (k * d * (d + 1)) / 2 : k * d);
-    this.hasParams = false;
+  load(X: Matrix<Float64Array> | Matrix<Float32Array>, weights: Float64Array | null): DataHandle {
+    this.live();
+    const h: JsHandle = { owner: this, rows: X.rows, cols: X.cols, weighted: weights !== null, X: X.data.slice(0, X.rows * X.cols), w: weights ? weights.slice() : null };
+    return h;
   }
 
-  setParams(p: KernelParams): void {
-    const { k, d } = this;
-    if (p.k !== k || p.d !== d || p.family !== this.family) {
-      throw new Error(`JsBackend: parameters for k=${p.k}, d=${p.d}, family '${p.family}' do not match the loaded data (k=${k}, d=${d})`);
-    }
-    this.logWeights.set(p.logWeights.subarray(0, k));
-    this.means.set(p.means.subarray(0, k * d));
-    this.logDet.set(p.logDet.subarray(0, k));
-    if (p.family === 'tri') {
-      let o = 0;
-      for (let c = 0; c < k; c++) {
-        const u = c * d * d;
-        for (let j = 0; j < d; j++) for (let i = 0; i <= j; i++) this.prec[o++] = p.precChol[u + i * d + j];
-      }
-    } else {
-      this.prec.set(p.precChol.subarray(0, k * d));
-    }
-    this.hasParams = true;
+  release(h: DataHandle): void {
+    const jh = this.handle(h);
+    jh.X = new Float64Array(0);
+    jh.w = null;
   }
 
-  emPass(out: Stats): void {
-    clearStats(out);
+  emPass(h: DataHandle, p: KernelParams, out: Stats): void {
+    this.begin(this.handle(h), p.k, p.family, p);
+    out.clear();
     this.sweep(null, null, out);
+    out.shift.set(p.means);
   }
 
-  accumulate(resp: Float64Array, shift: Float64Array, out: Stats): void {
-    clearStats(out);
+  accumulate(h: DataHandle, resp: Float64Array, shift: Float64Array, out: Stats): void {
+    this.begin(this.handle(h), out.k, out.family, null);
+    out.clear();
     const { n, d, k, X, w, diff } = this;
     for (let i = 0; i < n; i++) {
       const wi = w ? w[i] : 1;
@@ -102,9 +84,11 @@ export class JsBackend implements Backend {
       this.accumulateRow(resp, i * k, wi, out);
       out.weightSum += wi;
     }
+    out.shift.set(shift.subarray(0, k * d));
   }
 
-  score(logProb: Float64Array, resp: Float64Array | null): number {
+  score(h: DataHandle, p: KernelParams, logProb: Float64Array, resp: Float64Array | null): number {
+    this.begin(this.handle(h), p.k, p.family, p);
     return this.sweep(logProb, resp, null);
   }
 
@@ -118,14 +102,52 @@ export class JsBackend implements Backend {
   }
 
   dispose(): void {
+    this.disposed = true;
     this.X = new Float64Array(0);
     this.w = null;
-    this.hasParams = false;
+  }
+
+  private live(): void {
+    if (this.disposed) throw new Error('JsBackend: used after dispose()');
+  }
+
+  private handle(h: DataHandle): JsHandle {
+    this.live();
+    const jh = h as JsHandle;
+    if (jh.owner !== this) throw new Error('JsBackend: a data handle of another backend');
+    return jh;
+  }
+
+  /** Points the block methods at h and (when given) copies p in, growing the scratch for k and d. */
+  private begin(h: JsHandle, k: number, family: KernelFamily, p: KernelParams | null): void {
+    const d = h.cols;
+    if (p && p.d !== d) throw new Error(`JsBackend: parameters for d=${p.d} do not match the data (d=${d})`);
+    this.X = h.X;
+    this.w = h.w;
+    this.n = h.rows;
+    this.d = d;
+    this.k = k;
+    this.family = family;
+    const grow = (a: Float64Array<ArrayBuffer>, size: number): Float64Array<ArrayBuffer> => (a.length >= size ? a : new Float64Array(size));
+    this.XT = grow(this.XT, d * B);
+    this.D = grow(this.D, d * B);
+    this.T = grow(this.T, d * B);
+    this.LP = grow(this.LP, k * B);
+    this.diff = grow(this.diff, k * d);
+    this.logWeights = grow(this.logWeights, k);
+    this.means = grow(this.means, k * d);
+    this.logDet = grow(this.logDet, k);
+    const packed = family === 'tri' ? (k * d * (d + 1)) / 2 : k * d;
+    this.prec = grow(this.prec, packed);
+    if (!p) return;
+    this.logWeights.set(p.logWeights.subarray(0, k));
+    this.means.set(p.means.subarray(0, k * d));
+    this.logDet.set(p.logDet.subarray(0, k));
+    this.prec.set(p.precChol.subarray(0, packed));
   }
 
   /** One pass over the rows in blocks: log-densities, log-sum-exp, then scoring output or statistics. */
   private sweep(logProb: Float64Array | null, resp: Float64Array | null, out: Stats | null): number {
-    if (!this.hasParams) throw new Error('JsBackend: setParams was not called');
     const { n, k, LP, WB, MX } = this;
     const tri = this.family === 'tri';
     let total = 0;
@@ -318,12 +340,4 @@ export class JsBackend implements Backend {
       }
     }
   }
-}
-
-function clearStats(s: Stats): void {
-  s.N.fill(0);
-  s.S1.fill(0);
-  s.S2.fill(0);
-  s.logLik = 0;
-  s.weightSum = 0;
 }

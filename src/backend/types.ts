@@ -1,11 +1,13 @@
 import type { KernelFamily, Matrix } from '../types.js';
+import { SufficientStatistics } from '../statistics.js';
 
 /**
- * Parameters in the layout the kernels read. For family 'tri', `precChol` holds k upper-triangular
- * d x d factors U_k (row-major, zeros below the diagonal) with U_k U_k^T = Sigma_k^-1 (scikit-learn's
- * `precisions_cholesky_`); a tied model repeats its one factor k times. For family 'diag',
- * `precChol` holds k x d entries 1/sqrt(sigma^2_kj); spherical repeats its one value d times.
- * `logDet[k]` = sum_j ln U_k[j][j] (the log-determinant of the precision Cholesky factor).
+ * Parameters in the layout the kernels read, packed once per parameter set (params.ts) and passed
+ * with every call. For family 'tri', `precChol` holds the k precision factors U_k (U_k U_k^T =
+ * Sigma_k^-1, scikit-learn's `precisions_cholesky_`) as packed lower triangles of U_k^T: row j of
+ * U_k^T (= column j of U_k, entries i <= j) at offset c * d(d+1)/2 + j(j+1)/2; a tied model repeats
+ * its one factor k times. For family 'diag', `precChol` holds k x d entries 1/sqrt(sigma^2_kj);
+ * spherical repeats its one value d times. `logDet[k]` = sum_j ln U_k[j][j].
  */
 export interface KernelParams {
   k: number;
@@ -13,82 +15,70 @@ export interface KernelParams {
   family: KernelFamily;
   logWeights: Float64Array; // k
   means: Float64Array; // k * d
-  precChol: Float64Array; // k * d * d ('tri') or k * d ('diag')
+  precChol: Float64Array; // k * d(d+1)/2 ('tri') or k * d ('diag')
   logDet: Float64Array; // k
 }
 
-/**
- * Sufficient statistics of one pass, summed over the rows (and over shards: they add up).
- * S1 and S2 are taken about a shift c_k (the means the E-step used, or the caller's shift):
- *   N[k]  = sum_i w_i r_ik
- *   S1[k] = sum_i w_i r_ik (x_i - c_k)                           (k * d)
- *   S2[k] = sum_i w_i r_ik (x_i - c_k)(x_i - c_k)^T             ('tri': k * d * d, upper triangle
- *                                                                 a <= b filled; 'diag': k * d)
- *   logLik = sum_i w_i log p(x_i),  weightSum = sum_i w_i (w_i = 1 without sample weights).
- */
-export interface Stats {
-  k: number;
-  d: number;
-  family: KernelFamily;
-  N: Float64Array;
-  S1: Float64Array;
-  S2: Float64Array;
-  logLik: number;
-  weightSum: number;
-}
+/** The statistics the backends write: SufficientStatistics (statistics.ts). */
+export type Stats = SufficientStatistics;
 
 export function createStats(k: number, d: number, family: KernelFamily): Stats {
-  return {
-    k,
-    d,
-    family,
-    N: new Float64Array(k),
-    S1: new Float64Array(k * d),
-    S2: new Float64Array(family === 'tri' ? k * d * d : k * d),
-    logLik: 0,
-    weightSum: 0,
-  };
+  return new SufficientStatistics(k, d, family);
 }
 
 export type BackendName = 'wasm' | 'wasm-scalar' | 'js';
 
+type Rows = Matrix<Float64Array> | Matrix<Float32Array>;
+
 /**
- * The boundary between the EM loop (TypeScript, written once) and the hot loops. A backend holds one
- * data set at a time (set with `setData`), plus the current parameters (set with `setParams`).
- * All outputs are written into caller-owned arrays: nothing returned aliases backend memory.
- * Every method is synchronous; `dispose` releases the backend's memory and it must not be used after.
+ * A data set loaded into a backend (`Backend.load`): the rows, their optional weights, in the
+ * backend's own storage. A backend holds any number at once, so scoring other rows never touches the
+ * data a fit is using; `release` frees one.
+ */
+export interface DataHandle {
+  readonly rows: number;
+  readonly cols: number;
+  readonly weighted: boolean;
+}
+
+/**
+ * The boundary between the EM loop (TypeScript, written once) and the hot loops. Every call is
+ * synchronous and complete: it takes the data handle and the parameters it works with, so calls on
+ * different data sets or parameters interleave safely. All outputs are written into caller-owned
+ * arrays: nothing returned aliases backend memory. `dispose` releases the backend's memory and it
+ * must not be used after.
  */
 export interface Backend {
   readonly name: BackendName;
 
   /**
-   * Load the rows to work on. `weights` (length rows, non-negative) are per-sample weights, or null
-   * for all ones. `k` and `family` size the parameter and statistics storage. The backend copies what
-   * it needs: the caller may reuse or mutate `X` afterwards.
+   * Loads rows to work on. `weights` (length rows, non-negative) are per-sample weights, or null for
+   * all ones. The backend copies what it needs (a matrix from `allocateData` is used in place), so
+   * the caller may reuse or mutate X afterwards.
    */
-  setData(X: Matrix<Float64Array> | Matrix<Float32Array>, weights: Float64Array | null, k: number, family: KernelFamily): void;
+  load(X: Rows, weights: Float64Array | null): DataHandle;
 
-  /** Set the parameters used by the next `emPass`/`score` call (copied in). */
-  setParams(p: KernelParams): void;
+  /** Frees a handle's storage; the handle must not be used afterwards. */
+  release(h: DataHandle): void;
 
   /**
-   * The fused EM pass: for every row, log-densities of all components, log-sum-exp, responsibilities,
-   * and immediately the centred statistics about c_k = the current means. No n x k matrix is kept.
-   * Overwrites `out` (N, S1, S2, logLik, weightSum).
+   * The fused EM pass over h at parameters p: for every row, log-densities of all components,
+   * log-sum-exp, responsibilities, and immediately the centred statistics about c_k = p.means. No
+   * n x k matrix is kept. Overwrites `out` (its shift becomes p.means).
    */
-  emPass(out: Stats): void;
+  emPass(h: DataHandle, p: KernelParams, out: Stats): void;
 
   /**
-   * Statistics from given responsibilities (n x k row-major) about the given shift (k x d).
+   * Statistics of h from given responsibilities (rows x k, row-major) about the given shift (k x d).
    * Used by initialisation from hard labels. Overwrites `out`; `out.logLik` is set to 0.
    */
-  accumulate(resp: Float64Array, shift: Float64Array, out: Stats): void;
+  accumulate(h: DataHandle, resp: Float64Array, shift: Float64Array, out: Stats): void;
 
   /**
-   * Score the loaded rows with the current parameters: `logProb[i]` = log p(x_i) (length n) and, when
-   * `resp` is given, `resp[i*k + j]` = r_ij. Returns sum_i w_i log p(x_i).
+   * Scores h at p: `logProb[i]` = log p(x_i) (length rows) and, when `resp` is given,
+   * `resp[i*k + j]` = r_ij. Returns sum_i w_i log p(x_i).
    */
-  score(logProb: Float64Array, resp: Float64Array | null): number;
+  score(h: DataHandle, p: KernelParams, logProb: Float64Array, resp: Float64Array | null): number;
 
   /**
    * Precision-Cholesky factors of k symmetric d x d covariances (row-major, k * d * d):
@@ -99,11 +89,15 @@ export interface Backend {
   precisionCholesky(cov: Float64Array, k: number, d: number, precChol: Float64Array, logDet: Float64Array): number;
 
   /**
-   * Optional: a rows x cols matrix living in the backend's own memory, which `setData` then uses
-   * without a copy (WebAssembly: a view of linear memory, with room reserved for fitting k components
-   * of `family`). Only the WASM backend implements it.
+   * Optional: a rows x cols matrix living in the backend's own memory, which `load` then uses without
+   * a copy (WebAssembly: a view of linear memory, with `room` bytes more reserved for what fitting it
+   * allocates). Only the WASM backend implements it; the view is emptied by `dispose`, by another
+   * `allocateData`, and when the memory grows beyond the room.
    */
-  allocateData?(rows: number, cols: number, k: number, family: KernelFamily): Matrix<Float64Array>;
+  allocateData?(rows: number, cols: number, room: number): Matrix<Float64Array>;
+
+  /** With allocateData: the bytes of the working set for k components of d features. */
+  workBytes?(k: number, d: number, tri: boolean): number;
 
   dispose(): void;
 }

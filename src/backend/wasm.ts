@@ -1,6 +1,8 @@
-import type { KernelFamily, Matrix } from '../types.js';
-import type { Backend, KernelParams, Stats } from './types.js';
+import type { Matrix } from '../types.js';
+import type { Backend, DataHandle, KernelParams, Stats } from './types.js';
 import { instantiate, type GmmKernels } from '../wasm/loader.js';
+
+type Rows = Matrix<Float64Array> | Matrix<Float32Array>;
 
 const PAGE_BYTES = 65536;
 /** wasm32 addresses 65536 pages. */
@@ -15,20 +17,28 @@ const IO_BYTES = 1 << 20;
 
 const align16 = (bytes: number): number => Math.ceil(bytes / 16) * 16;
 
-/** Byte offsets of the arena regions, every one 16-byte aligned; `w` is 0 without weights. */
-interface Layout {
-  n: number;
-  d: number;
+function formatBytes(bytes: number): string {
+  return bytes >= 1e9 ? `${(bytes / 1e9).toFixed(1)} GB` : `${(bytes / 1e6).toFixed(1)} MB`;
+}
+
+/** A data set in the arena: byte offsets of X (float64 or float32 rows) and of the weights (0: none). */
+interface WasmHandle extends DataHandle {
+  readonly owner: WasmBackend;
+  readonly X: number;
+  readonly w: number;
+  readonly f32: boolean;
+  /** The arena block holding X and w, or -1 for the matrix of allocateData (not freed by release). */
+  readonly block: number;
+}
+
+/**
+ * The per-call working set for k components of d features: parameters, statistics and kernel
+ * scratch at byte offsets inside one arena block, laid out for the largest (k, d, family) seen.
+ */
+interface Work {
   k: number;
-  tri: number;
-  /** 1 when X is stored as float32 (read and widened by the kernels 8 rows at a time). */
-  f32: number;
-  /** Length of S2: k * d * d ('tri') or k * d ('diag'). */
-  paramSize: number;
-  /** Length of the kernels' precision factors: k * d(d+1)/2 (packed U^T, 'tri') or k * d ('diag'). */
-  precSize: number;
-  X: number;
-  w: number;
+  d: number;
+  tri: boolean;
   logWeights: number;
   means: number;
   precChol: number;
@@ -42,84 +52,27 @@ interface Layout {
   ioRows: number;
   ioLogProb: number;
   ioResp: number;
-  /** Start of the precision-Cholesky region, which is always last so it can grow alone. */
-  end: number;
-  /** `end` plus the Cholesky region for this k and d, reserved up front for the 'tri' family. */
-  reserved: number;
-}
-
-function planLayout(
-  base: number, n: number, d: number, k: number, family: KernelFamily, weighted: boolean, scratchBytes: number, f32: boolean,
-): Layout {
-  let at = base;
-  const take = (f64s: number): number => {
-    const off = at;
-    at += align16(f64s * 8);
-    return off;
-  };
-  const tri = family === 'tri';
-  const paramSize = tri ? k * d * d : k * d;
-  const precSize = tri ? (k * d * (d + 1)) / 2 : k * d;
-  const ioRows = Math.max(1, Math.min(n, Math.floor(IO_BYTES / ((k + 1) * 8))));
-  const layout: Layout = {
-    n,
-    d,
-    k,
-    tri: tri ? 1 : 0,
-    f32: f32 ? 1 : 0,
-    paramSize,
-    precSize,
-    X: take(f32 ? (n * d) / 2 : n * d),
-    w: weighted ? take(n) : 0,
-    logWeights: take(k),
-    means: take(k * d),
-    precChol: take(precSize),
-    logDet: take(k),
-    N: take(k),
-    S1: take(k * d),
-    S2: take(paramSize),
-    sums: take(2),
-    shift: take(k * d),
-    scratch: take(scratchBytes / 8),
-    ioRows,
-    ioLogProb: take(ioRows),
-    ioResp: take(ioRows * k),
-    end: 0,
-    reserved: 0,
-  };
-  layout.end = at;
-  layout.reserved = tri ? choleskyLayout(at, k, d).end : at;
-  return layout;
-}
-
-/** Covariances are factored in place (the kernel allows precChol === cov). */
-function choleskyLayout(at: number, k: number, d: number) {
-  const cov = at;
-  const logDet = cov + align16(k * d * d * 8);
-  const L = logDet + align16(k * 8);
-  return { cov, logDet, L, end: L + align16(d * d * 8) };
-}
-
-function formatBytes(bytes: number): string {
-  return bytes >= 1e9 ? `${(bytes / 1e9).toFixed(1)} GB` : `${(bytes / 1e6).toFixed(1)} MB`;
 }
 
 /**
- * The WebAssembly backend: one instance, hence one linear memory, per backend. JS lays out the
- * arena after the module's static data; memory grows only when a data set or a Cholesky batch needs
- * more room, never inside emPass/score/accumulate. Results are copied out into the caller's arrays.
- * Float32 data stay float32 in the arena (the kernels widen 8 rows at a time). `allocateData` hands
- * out a Float64Array inside the arena that setData then uses without a copy.
+ * The WebAssembly backend: one instance, hence one linear memory, per backend, managed as an arena
+ * of blocks after the module's static data: one per loaded data set, one working set for the
+ * parameters, statistics and scratch of a call, one for Cholesky batches. Memory grows only when a
+ * block needs more room, never inside a kernel loop; every typed-array view is re-created after it
+ * grows. Results are copied out into the caller's arrays. Float32 data stay float32 (the kernels
+ * widen 8 rows at a time).
  */
 export class WasmBackend implements Backend {
   private kernels: GmmKernels | null;
   private memory: WebAssembly.Memory | null;
   private f64: Float64Array;
   private readonly base: number;
-  private layout: Layout | null = null;
-  private hasParams = false;
-  /** The region handed out by allocateData: [base, pinnedEnd); other data sets are laid out after it. */
-  private pinned: { data: Float64Array; rows: number; cols: number; end: number } | null = null;
+  /** Allocated blocks [start, end), sorted by start. */
+  private blocks: { start: number; end: number }[] = [];
+  private work: (Work & { block: number; bytes: number }) | null = null;
+  private chol: { block: number; bytes: number } | null = null;
+  /** The matrix handed out by allocateData, and its block. */
+  private pinned: { data: Float64Array; rows: number; cols: number; block: number } | null = null;
 
   constructor(
     module: WebAssembly.Module,
@@ -138,140 +91,153 @@ export class WasmBackend implements Backend {
 
   /**
    * A rows x cols Float64Array that lives in this backend's WebAssembly memory, for the caller to
-   * fill; `setData` of exactly this matrix copies nothing. Memory for fitting it with k components
-   * (with or without sample weights) is reserved now, so the view stays valid through those fits;
-   * loading a larger different data set later may grow the memory, which detaches the view.
-   * A second call replaces the first region.
+   * fill; `load` of exactly this matrix copies nothing. `room` bytes more are reserved now (the
+   * caller's estimate of what fitting it allocates), so the view stays valid through those fits; it
+   * is emptied when the memory grows beyond that, by another allocateData, and by dispose().
    */
-  allocateData(rows: number, cols: number, k: number, family: KernelFamily): Matrix<Float64Array> {
-    const kernels = this.live();
+  allocateData(rows: number, cols: number, room: number): Matrix<Float64Array> {
+    this.live();
     if (!Number.isInteger(rows) || rows < 1) throw new RangeError(`rows must be an integer >= 1, got ${rows}.`);
     if (!Number.isInteger(cols) || cols < 1) throw new RangeError(`cols must be an integer >= 1, got ${cols}.`);
-    const layout = planLayout(this.base, rows, cols, k, family, true, kernels.scratchBytes(cols, k, family === 'tri') >>> 0, false);
+    if (this.pinned) this.free(this.pinned.block);
     this.pinned = null;
-    this.layout = null;
-    this.hasParams = false;
-    this.ensureBytes(layout.reserved, `X of ${rows} x ${cols}`);
-    const data = new Float64Array(this.memory!.buffer, this.base, rows * cols);
-    this.pinned = { data, rows, cols, end: this.base + align16(rows * cols * 8) };
+    const block = this.allocate(rows * cols * 8, `X of ${rows} x ${cols}`);
+    // Grow now for what fitting these rows will allocate, so that the view outlives the fit.
+    const end = this.blocks.reduce((e, b) => Math.max(e, b.end), this.base);
+    this.ensureBytes(end + align16(room), `X of ${rows} x ${cols} and room to fit it`);
+    const data = new Float64Array(this.memory!.buffer, block, rows * cols);
+    this.pinned = { data, rows, cols, block };
     return { data, rows, cols };
   }
 
-  setData(X: Matrix<Float64Array> | Matrix<Float32Array>, weights: Float64Array | null, k: number, family: KernelFamily): void {
+  /** Bytes of the per-call working set and the Cholesky batch for k components of d features (allocateData's room). */
+  workBytes(k: number, d: number, tri: boolean): number {
     const kernels = this.live();
-    const { rows: n, cols: d } = X;
+    const scratch = kernels.scratchBytes(d, k, tri) >>> 0;
+    const ioRows = Math.max(1, Math.floor(IO_BYTES / ((k + 1) * 8)));
+    const sizes = [k, k * d, tri ? (k * d * (d + 1)) / 2 : k * d, k, k, k * d, tri ? k * d * d : k * d, 2, k * d, scratch / 8, ioRows, ioRows * k, k * d * d, k, d * d];
+    return sizes.reduce((sum, n) => sum + align16(n * 8), 0);
+  }
+
+  load(X: Rows, weights: Float64Array | null): DataHandle {
+    this.live();
+    const { rows, cols } = X;
     const f32 = X.data instanceof Float32Array;
     const pin = this.pinned;
-    const inPlace =
-      pin !== null && X.data === pin.data && pin.data.buffer === this.memory!.buffer && n === pin.rows && d === pin.cols;
-    const base = inPlace || pin === null ? this.base : pin.end;
-    const layout = planLayout(base, n, d, k, family, weights !== null, kernels.scratchBytes(d, k, family === 'tri') >>> 0, f32);
-    this.ensureBytes(layout.reserved, `X of ${n} x ${d}`);
-    if (!inPlace) {
-      if (f32) new Float32Array(this.memory!.buffer, layout.X, n * d).set(X.data.subarray(0, n * d));
-      else this.f64.set(X.data.subarray(0, n * d), layout.X / 8);
-    }
-    if (weights) this.f64.set(weights.subarray(0, n), layout.w / 8);
-    this.layout = layout;
-    this.hasParams = false;
-  }
-
-  setParams(p: KernelParams): void {
-    const L = this.data();
-    if (p.k !== L.k || p.d !== L.d || (p.family === 'tri' ? 1 : 0) !== L.tri) {
-      throw new Error(`WasmBackend: parameters for k=${p.k}, d=${p.d}, family '${p.family}' do not match the loaded data (k=${L.k}, d=${L.d})`);
-    }
-    const { k, d } = L;
-    this.put(p.logWeights, L.logWeights, k);
-    this.put(p.means, L.means, k * d);
-    if (L.tri) {
-      // The kernels read U^T as packed lower rows: row j = column j of U (entries i <= j).
-      const f = this.f64;
-      const U = p.precChol;
-      let o = L.precChol / 8;
-      for (let c = 0; c < k; c++) {
-        const u = c * d * d;
-        for (let j = 0; j < d; j++) for (let i = 0; i <= j; i++) f[o++] = U[u + i * d + j];
-      }
+    const inPlace = pin !== null && X.data === pin.data && pin.data.buffer === this.memory!.buffer && rows === pin.rows && cols === pin.cols;
+    const xBytes = align16(rows * cols * (f32 ? 4 : 8));
+    const wBytes = weights ? rows * 8 : 0;
+    let block = -1;
+    let xAt: number;
+    let wAt = 0;
+    if (inPlace) {
+      xAt = pin.block;
+      if (weights) wAt = block = this.allocate(wBytes, `weights of ${rows} rows`);
     } else {
-      this.put(p.precChol, L.precChol, L.precSize);
+      xAt = block = this.allocate(xBytes + wBytes, `X of ${rows} x ${cols}`);
+      if (weights) wAt = xAt + xBytes;
+      if (f32) new Float32Array(this.memory!.buffer, xAt, rows * cols).set(X.data.subarray(0, rows * cols));
+      else this.f64.set(X.data.subarray(0, rows * cols), xAt / 8);
     }
-    this.put(p.logDet, L.logDet, k);
-    this.hasParams = true;
+    if (weights) this.f64.set(weights.subarray(0, rows), wAt / 8);
+    const h: WasmHandle = { owner: this, rows, cols, weighted: weights !== null, X: xAt, w: wAt, f32, block };
+    return h;
   }
 
-  emPass(out: Stats): void {
-    const L = this.params();
-    const { n } = L;
-    const rowBytes = L.f32 ? L.d * 4 : L.d * 8;
+  release(h: DataHandle): void {
+    const wh = this.handle(h);
+    if (wh.block >= 0) this.free(wh.block);
+  }
+
+  emPass(h: DataHandle, p: KernelParams, out: Stats): void {
+    const H = this.handle(h);
+    const W = this.setParams(H, p);
+    const rowBytes = H.f32 ? H.cols * 4 : H.cols * 8;
+    const n = H.rows;
     // In chunks: V8 runs a fresh instance's first long call on baseline code and tiers up only
     // between calls, which matters most in workers (a new instance per fit).
     for (let start = 0; start < n; start += PASS_CHUNK_ROWS) {
       const rows = Math.min(PASS_CHUNK_ROWS, n - start);
       this.kernels!.emPass(
-        L.tri, L.f32, L.X + start * rowBytes, L.w && L.w + start * 8, rows, L.d, L.k,
-        L.logWeights, L.means, L.precChol, L.logDet,
-        L.N, L.S1, L.S2, L.sums, L.scratch, start === 0 ? 1 : 0, start + rows >= n ? 1 : 0,
+        W.tri ? 1 : 0, H.f32 ? 1 : 0, H.X + start * rowBytes, H.w && H.w + start * 8, rows, W.d, W.k,
+        W.logWeights, W.means, W.precChol, W.logDet,
+        W.N, W.S1, W.S2, W.sums, W.scratch, start === 0 ? 1 : 0, start + rows >= n ? 1 : 0,
       );
     }
-    this.copyStats(L, out);
+    this.copyStats(W, out);
+    out.shift.set(p.means);
   }
 
-  accumulate(resp: Float64Array, shift: Float64Array, out: Stats): void {
-    const L = this.data();
-    const { n, d, k } = L;
-    const rowBytes = L.f32 ? d * 4 : d * 8;
-    this.put(shift, L.shift, k * d);
-    this.clearStats(L);
-    for (let start = 0; start < n; start += L.ioRows) {
-      const rows = Math.min(L.ioRows, n - start);
-      this.put(resp.subarray(start * k), L.ioResp, rows * k);
+  accumulate(h: DataHandle, resp: Float64Array, shift: Float64Array, out: Stats): void {
+    const H = this.handle(h);
+    const W = this.workFor(out.k, H.cols, out.family === 'tri');
+    const { d, k } = W;
+    const rowBytes = H.f32 ? d * 4 : d * 8;
+    this.put(shift, W.shift, k * d);
+    // N, S1, S2 and sums are adjacent in the working set.
+    this.f64.fill(0, W.N / 8, W.sums / 8 + 2);
+    for (let start = 0; start < H.rows; start += W.ioRows) {
+      const rows = Math.min(W.ioRows, H.rows - start);
+      this.put(resp.subarray(start * k), W.ioResp, rows * k);
       this.kernels!.accumulate(
-        L.tri, L.f32, L.X + start * rowBytes, L.w && L.w + start * 8, rows, d, k, L.ioResp, L.shift,
-        L.N, L.S1, L.S2, L.sums, L.scratch,
+        W.tri ? 1 : 0, H.f32 ? 1 : 0, H.X + start * rowBytes, H.w && H.w + start * 8, rows, d, k, W.ioResp, W.shift,
+        W.N, W.S1, W.S2, W.sums, W.scratch,
       );
     }
-    this.copyStats(L, out);
+    this.copyStats(W, out);
+    out.shift.set(shift.subarray(0, k * d));
   }
 
-  score(logProb: Float64Array, resp: Float64Array | null): number {
-    const L = this.params();
-    const { n, d, k } = L;
-    const rowBytes = L.f32 ? d * 4 : d * 8;
+  score(h: DataHandle, p: KernelParams, logProb: Float64Array, resp: Float64Array | null): number {
+    const H = this.handle(h);
+    const W = this.setParams(H, p);
+    const { d, k } = W;
+    const rowBytes = H.f32 ? d * 4 : d * 8;
     let total = 0;
-    for (let start = 0; start < n; start += L.ioRows) {
-      const rows = Math.min(L.ioRows, n - start);
+    for (let start = 0; start < H.rows; start += W.ioRows) {
+      const rows = Math.min(W.ioRows, H.rows - start);
       total = this.kernels!.score(
-        L.tri, L.f32, L.X + start * rowBytes, L.w && L.w + start * 8, rows, d, k,
-        L.logWeights, L.means, L.precChol, L.logDet,
-        L.ioLogProb, resp ? L.ioResp : 0, L.scratch, total,
+        W.tri ? 1 : 0, H.f32 ? 1 : 0, H.X + start * rowBytes, H.w && H.w + start * 8, rows, d, k,
+        W.logWeights, W.means, W.precChol, W.logDet,
+        W.ioLogProb, resp ? W.ioResp : 0, W.scratch, total,
       );
-      logProb.set(this.view(L.ioLogProb, rows), start);
-      if (resp) resp.set(this.view(L.ioResp, rows * k), start * k);
+      logProb.set(this.view(W.ioLogProb, rows), start);
+      if (resp) resp.set(this.view(W.ioResp, rows * k), start * k);
     }
     return total;
   }
 
   precisionCholesky(cov: Float64Array, k: number, d: number, precChol: Float64Array, logDet: Float64Array): number {
     const kernels = this.live();
-    const C = choleskyLayout(this.layout ? this.layout.end : this.pinned ? this.pinned.end : this.base, k, d);
-    this.ensureBytes(C.end, `${k} covariance matrices of ${d} x ${d}`);
-    this.put(cov, C.cov, k * d * d);
-    const failed = kernels.precisionCholesky(C.cov, k, d, C.cov, C.logDet, C.L);
+    // Covariances are factored in place (the kernel allows precChol === cov).
+    const bytes = align16(k * d * d * 8) + align16(k * 8) + align16(d * d * 8);
+    if (this.chol === null || this.chol.bytes < bytes) {
+      if (this.chol) this.free(this.chol.block);
+      this.chol = null;
+      this.chol = { block: this.allocate(bytes, `${k} covariance matrices of ${d} x ${d}`), bytes };
+    }
+    const covAt = this.chol.block;
+    const logDetAt = covAt + align16(k * d * d * 8);
+    const L = logDetAt + align16(k * 8);
+    this.put(cov, covAt, k * d * d);
+    const failed = kernels.precisionCholesky(covAt, k, d, covAt, logDetAt, L);
     if (failed < 0) {
-      this.take(precChol, C.cov, k * d * d);
-      this.take(logDet, C.logDet, k);
+      this.take(precChol, covAt, k * d * d);
+      this.take(logDet, logDetAt, k);
     }
     return failed;
   }
 
+  /** Frees the memory; a view from allocateData becomes empty (the buffer is detached). */
   dispose(): void {
+    this.memory?.grow(0);
     this.kernels = null;
     this.memory = null;
     this.f64 = new Float64Array(0);
-    this.layout = null;
+    this.blocks = [];
+    this.work = null;
+    this.chol = null;
     this.pinned = null;
-    this.hasParams = false;
   }
 
   private live(): GmmKernels {
@@ -279,16 +245,77 @@ export class WasmBackend implements Backend {
     return this.kernels;
   }
 
-  private data(): Layout {
+  private handle(h: DataHandle): WasmHandle {
     this.live();
-    if (!this.layout) throw new Error('WasmBackend: setData was not called');
-    return this.layout;
+    const wh = h as WasmHandle;
+    if (wh.owner !== this) throw new Error('WasmBackend: a data handle of another backend');
+    return wh;
   }
 
-  private params(): Layout {
-    const L = this.data();
-    if (!this.hasParams) throw new Error('WasmBackend: setParams was not called');
-    return L;
+  /** Copies p into the working set for h's d, after checking it fits. */
+  private setParams(H: WasmHandle, p: KernelParams): Work {
+    if (p.d !== H.cols) throw new Error(`WasmBackend: parameters for d=${p.d} do not match the data (d=${H.cols})`);
+    const W = this.workFor(p.k, p.d, p.family === 'tri');
+    const { k, d } = W;
+    this.put(p.logWeights, W.logWeights, k);
+    this.put(p.means, W.means, k * d);
+    this.put(p.precChol, W.precChol, W.tri ? (k * d * (d + 1)) / 2 : k * d);
+    this.put(p.logDet, W.logDet, k);
+    return W;
+  }
+
+  /** The working set laid out for k, d and the family, in a block replaced when it is too small. */
+  private workFor(k: number, d: number, tri: boolean): Work {
+    const w = this.work;
+    if (w && w.k === k && w.d === d && w.tri === tri) return w;
+    const scratchBytes = this.kernels!.scratchBytes(d, k, tri) >>> 0;
+    const ioRows = Math.max(1, Math.floor(IO_BYTES / ((k + 1) * 8)));
+    const packed = tri ? (k * d * (d + 1)) / 2 : k * d;
+    const s2 = tri ? k * d * d : k * d;
+    const sizes = [k, k * d, packed, k, k, k * d, s2, 2, k * d, scratchBytes / 8, ioRows, ioRows * k];
+    const bytes = sizes.reduce((sum, n) => sum + align16(n * 8), 0);
+    let capacity = w ? w.bytes : 0;
+    let block = w ? w.block : 0;
+    if (capacity < bytes) {
+      if (w) this.free(w.block);
+      this.work = null;
+      block = this.allocate(bytes, `the working set for ${k} components of ${d} features`);
+      capacity = bytes;
+    }
+    let at = block;
+    const take = (f64s: number): number => {
+      const off = at;
+      at += align16(f64s * 8);
+      return off;
+    };
+    // In the order of `sizes`; N, S1, S2 and sums stay adjacent (accumulate clears them in one fill).
+    this.work = {
+      k, d, tri,
+      logWeights: take(k), means: take(k * d), precChol: take(packed), logDet: take(k),
+      N: take(k), S1: take(k * d), S2: take(s2), sums: take(2),
+      shift: take(k * d), scratch: take(scratchBytes / 8), ioRows, ioLogProb: take(ioRows), ioResp: take(ioRows * k),
+      block, bytes: capacity,
+    };
+    return this.work;
+  }
+
+  /** First fit among the gaps between blocks, else at the end (growing the memory); 16-byte aligned. */
+  private allocate(bytes: number, what: string): number {
+    const size = align16(Math.max(16, bytes));
+    let at = this.base;
+    let index = 0;
+    for (; index < this.blocks.length; index++) {
+      if (this.blocks[index].start - at >= size) break;
+      at = this.blocks[index].end;
+    }
+    this.ensureBytes(at + size, what);
+    this.blocks.splice(index, 0, { start: at, end: at + size });
+    return at;
+  }
+
+  private free(start: number): void {
+    const i = this.blocks.findIndex((b) => b.start === start);
+    if (i >= 0) this.blocks.splice(i, 1);
   }
 
   /** Grows memory to at least `bytes`, or throws a RangeError naming what did not fit. */
@@ -298,16 +325,16 @@ export class WasmBackend implements Backend {
     if (bytes <= have) return;
     const need = `${what} needs ${formatBytes(bytes)} (${bytes} bytes) of WebAssembly memory`;
     if (bytes > MAX_BYTES) {
-      throw new RangeError(`${need}; the limit is 4 GiB: fit a subsample or fewer columns, or use backend: 'js'`);
+      throw new RangeError(`${need}; the limit is 4 GiB: fit a subsample, fewer columns, or the rows in chunks ({ cols, chunks }), or use backend: 'js'`);
     }
     try {
       memory.grow(Math.ceil((bytes - have) / PAGE_BYTES));
     } catch (cause) {
-      throw new RangeError(`${need}, and the JavaScript engine refused to grow it: fit a subsample or fewer columns, or use backend: 'js'`, { cause });
+      throw new RangeError(`${need}, and the JavaScript engine refused to grow it: fit a subsample or the rows in chunks, or use backend: 'js'`, { cause });
     }
-    // Growing detaches the old buffer (and any view handed out by allocateData).
+    // Growing detaches the old buffer (and the view handed out by allocateData).
     this.f64 = new Float64Array(memory.buffer);
-    if (this.pinned) this.pinned = null;
+    if (this.pinned) this.pinned = { ...this.pinned, data: new Float64Array(0) };
   }
 
   private view(byteOffset: number, length: number): Float64Array {
@@ -329,16 +356,12 @@ export class WasmBackend implements Backend {
     this.f64.set(src.length === length ? src : src.subarray(0, length), byteOffset / 8);
   }
 
-  private clearStats(L: Layout): void {
-    // N, S1, S2 and sums are adjacent in the layout.
-    this.f64.fill(0, L.N / 8, L.sums / 8 + 2);
-  }
-
-  private copyStats(L: Layout, out: Stats): void {
-    this.take(out.N, L.N, L.k);
-    this.take(out.S1, L.S1, L.k * L.d);
-    this.take(out.S2, L.S2, L.paramSize);
-    out.logLik = this.f64[L.sums / 8];
-    out.weightSum = this.f64[L.sums / 8 + 1];
+  private copyStats(W: Work, out: Stats): void {
+    const { k, d } = W;
+    this.take(out.N, W.N, k);
+    this.take(out.S1, W.S1, k * d);
+    this.take(out.S2, W.S2, W.tri ? k * d * d : k * d);
+    out.logLik = this.f64[W.sums / 8];
+    out.weightSum = this.f64[W.sums / 8 + 1];
   }
 }
