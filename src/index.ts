@@ -9,3 +9,7 @@ export { MCLUST_MODELS } from './covariance-models.js';
 export { selectModel } from './select.js';
 export type { Criterion, Selection, SelectionOptions, SelectionRow } from './select.js';
 export { activeWorkerCount } from './parallel.js';
+export { SufficientStatistics } from './statistics.js';
+export type { SufficientStatisticsJSON } from './statistics.js';
+export type { ChunkSource } from './sources.js';
+export { SOURCE_SAMPLE_ROWS } from './sources.js';

@@ -5,10 +5,12 @@ import { createBackend, createBackendSync } from './backend/create.js';
 import type { GaussianMixtureOptions, ResolvedOptions } from './options.js';
 import { resolveOptions } from './options.js';
 import { toMatrix, toSampleWeight } from './input.js';
-import type { FitState } from './fit.js';
+import type { FitJob, FitState } from './fit.js';
 import { fitMixture } from './fit.js';
 import { LocalEngine } from './em.js';
 import { START_SAMPLE_ROWS } from './starts.js';
+import type { ChunkSource } from './sources.js';
+import { ChunkEngine, SOURCE_SAMPLE_ROWS, checkSource, isChunkSource, sampleSource } from './sources.js';
 import { criteria } from './criteria.js';
 import { compressFromFull, covarianceSize, expandToFull, fromPrecisions } from './params.js';
 import { mclustParameterCount } from './covariance-models.js';
@@ -16,6 +18,9 @@ import { Random, randomSeed } from './random.js';
 import { choleskyLower } from './linalg.js';
 import { abortError, describe, notFitted } from './errors.js';
 import { createShardedEngine, resolveWorkerCount } from './parallel.js';
+import { SufficientStatistics } from './statistics.js';
+import { createStats } from './backend/types.js';
+import { StepwiseStatistics, updateState } from './online.js';
 
 /** Covariances or precision factors in scikit-learn's shape for the covariance type. */
 export type NestedArray = number[] | number[][] | number[][][];
@@ -51,6 +56,8 @@ export class GaussianMixture {
   private backend: Backend | null = null;
   private state: FitState | null = null;
   private lastFit: { workers: number; warnings: string[] } = { workers: 1, warnings: [] };
+  /** partialFit's running statistics; a fit() or fromJSON starts a new stream. */
+  private online: StepwiseStatistics | null = null;
 
   constructor(options: GaussianMixtureOptions = {}) {
     this.opts = resolveOptions(options);
@@ -70,52 +77,147 @@ export class GaussianMixture {
 
   /**
    * Estimates the parameters by EM, keeping the best of `nInit` runs, then a final E-step.
-   * X: n x d with n >= nComponents, finite values. Never mutates X or sampleWeight.
+   * X: n x d with n >= nComponents, finite values; or a chunk source `{ cols, chunks }` (see
+   * ChunkSource), streamed through the backend once per EM pass, with initialisation on a seeded
+   * reservoir sample of at most SOURCE_SAMPLE_ROWS (100 000) rows drawn in a first pass; a source of
+   * at most that many rows fits exactly as the same rows in memory. Never mutates X or sampleWeight.
    */
-  async fit(X: MatrixInput, fitOptions: FitOptions = {}): Promise<this> {
+  async fit(X: MatrixInput | ChunkSource, fitOptions: FitOptions = {}): Promise<this> {
+    if (isChunkSource(X)) return this.fitSource(X, fitOptions);
     const data = toMatrix(X);
     const weights = fitOptions.sampleWeight !== undefined ? toSampleWeight(fitOptions.sampleWeight, data.rows) : null;
-    const o = this.opts;
-    const k = o.nComponents;
-    const type = o.covarianceType;
-    if (data.rows < k) {
+    const k = this.opts.nComponents;
+    const weighted = weights ? weights.reduce((m, v) => m + (v > 0 ? 1 : 0), 0) : data.rows;
+    if (weighted < k && weighted === data.rows) {
       throw new RangeError(`X has ${data.rows} rows but nComponents is ${k}; a mixture needs at least as many rows as components.`);
     }
-    const weighted = weights ? weights.reduce((m, v) => m + (v > 0 ? 1 : 0), 0) : data.rows;
     if (weighted < k) {
       throw new RangeError(`sampleWeight is positive for only ${weighted} rows but nComponents is ${k}; a mixture needs at least as many weighted rows as components.`);
     }
-    const warm = o.warmStart && this.state !== null;
-    if (warm && data.cols !== this.state!.mixture.d) {
-      throw new RangeError(`X has ${data.cols} columns but the model (warmStart) was fitted with ${this.state!.mixture.d}.`);
-    }
-    if (o.signal?.aborted) throw abortError(o.signal);
-
+    this.checkWarm(data.cols);
     const backend = await this.ensureBackend();
     const handle = backend.load(data, weights);
-
     // workers >= 2: the EM passes run on shards in workers (parallel.ts); everything else stays here.
     const warnings: string[] = [];
     this.lastFit = { workers: 1, warnings };
+    const o = this.opts;
     const workers = await resolveWorkerCount(o.workers);
-    const sharded = await createShardedEngine({ workers, backend: backend.name, data, weights, k, family: kernelFamily(type), signal: o.signal, warnings });
+    const sharded = await createShardedEngine({ workers, backend: backend.name, data, weights, k, family: kernelFamily(o.covarianceType), signal: o.signal, warnings });
     if (sharded) this.lastFit.workers = sharded.size;
     try {
-      this.state = await fitMixture({
-        data,
-        weights,
-        handle,
-        backend,
-        engine: sharded ?? new LocalEngine(backend, handle),
-        options: o,
-        seed: o.seed ?? randomSeed(),
-        warm: warm ? this.state : null,
-      });
+      await this.runFit({ data, weights, handle, backend, engine: sharded ?? new LocalEngine(backend, handle) }, o.seed ?? randomSeed());
     } finally {
       await sharded?.close();
       // A dispose() during the fit took the backend (and this handle) with it.
       if (this.backend === backend) backend.release(handle);
     }
+    return this;
+  }
+
+  /** fit() on a chunk source: a sampling pass, then every EM pass streams the chunks (ChunkEngine). */
+  private async fitSource(source: ChunkSource, fitOptions: FitOptions): Promise<this> {
+    checkSource(source);
+    if (fitOptions.sampleWeight !== undefined) {
+      throw new TypeError('sampleWeight cannot be given with a chunk source (X = { cols, chunks }); fit the rows in memory to weight them.');
+    }
+    const o = this.opts;
+    const k = o.nComponents;
+    this.checkWarm(source.cols);
+    const backend = await this.ensureBackend();
+    const seed = o.seed ?? randomSeed();
+    const { sample, rows } = await sampleSource(source, SOURCE_SAMPLE_ROWS, new Random(seed).fork(), o.signal);
+    if (rows < k) {
+      throw new RangeError(`X.chunks() yielded ${rows} rows but nComponents is ${k}; a mixture needs at least as many rows as components.`);
+    }
+    const warnings: string[] = [];
+    this.lastFit = { workers: 1, warnings };
+    if (o.workers !== 1) warnings.push(`workers = ${describe(o.workers)} was ignored: a chunk source is fitted on the calling thread.`);
+    const handle = backend.load(sample, null);
+    try {
+      const engine = new ChunkEngine(backend, source, rows, k, kernelFamily(o.covarianceType), o.signal);
+      await this.runFit({ data: sample, weights: null, handle, backend, engine, complete: sample.rows === rows }, seed);
+    } finally {
+      if (this.backend === backend) backend.release(handle);
+    }
+    return this;
+  }
+
+  private checkWarm(cols: number): void {
+    const o = this.opts;
+    if (o.warmStart && this.state !== null && cols !== this.state.mixture.d) {
+      throw new RangeError(`X has ${cols} columns but the model (warmStart) was fitted with ${this.state.mixture.d}.`);
+    }
+    if (o.signal?.aborted) throw abortError(o.signal);
+  }
+
+  private async runFit(job: Pick<FitJob, 'data' | 'weights' | 'handle' | 'backend' | 'engine' | 'complete'>, seed: number): Promise<void> {
+    const o = this.opts;
+    const warm = o.warmStart && this.state !== null ? this.state : null;
+    this.online = null;
+    this.state = await fitMixture({ ...job, options: o, seed, warm });
+  }
+
+  /**
+   * Online EM: updates the model from one more chunk of a stream (stepwise EM, Cappé and Moulines
+   * 2009). The chunk's statistics at the current parameters are averaged into running statistics
+   * with step eta_t = (t + learningOffset)^-learningDecay, and one M-step follows: a pass over each
+   * chunk once, memory bounded by the chunk. On an unfitted model the first chunk is fitted with
+   * fit() (the configured init, nInit, tol) and starts the stream; on a model fitted by fit() or
+   * restored by fromJSON the stream starts at its parameters, with this chunk's statistics as s_0.
+   * Each call appends the chunk's mean log-likelihood before the update to `history`.
+   * Prefer it to fit() when the rows arrive over time or one pass is all there is time for; a batch
+   * fit over a chunk source converges to a better optimum when the data can be read repeatedly.
+   * X: rows x d (d as the model) with at least nComponents rows for the first chunk.
+   */
+  async partialFit(X: MatrixInput, fitOptions: FitOptions = {}): Promise<this> {
+    const o = this.opts;
+    if (this.state === null) {
+      await this.fit(X, fitOptions);
+      this.online = new StepwiseStatistics(o.learningDecay, o.learningOffset);
+      this.online.absorb(this.sufficientStatistics(X, fitOptions));
+      return this;
+    }
+    const chunk = this.sufficientStatistics(X, fitOptions);
+    const L = chunk.logLik / chunk.weightSum;
+    this.online ??= new StepwiseStatistics(o.learningDecay, o.learningOffset);
+    const running = this.online.absorb(chunk);
+    this.state = updateState(this.state, running, await this.ensureBackend(), o.regCovar, o.tol, 'in partialFit', L);
+    return this;
+  }
+
+  /**
+   * The sufficient statistics of X at the current parameters (one E-step): per component N_k, the
+   * sums S1, S2 about the current means, and sum_i w_i log p(x_i). Statistics of shards add up
+   * (`a.add(b)`) and travel as JSON (`toJSON`, `SufficientStatistics.fromJSON`), so one EM iteration
+   * over data held anywhere is: send the model, compute statistics per shard, add, updateFromStatistics.
+   */
+  sufficientStatistics(X: MatrixInput, fitOptions: FitOptions = {}): SufficientStatistics {
+    const { mixture } = this.fitted('sufficientStatistics');
+    const data = this.checkedInput(X, mixture.d);
+    const weights = fitOptions.sampleWeight !== undefined ? toSampleWeight(fitOptions.sampleWeight, data.rows) : null;
+    const backend = (this.backend ??= createBackendSync(this.opts.backend));
+    const handle = backend.load(data, weights);
+    try {
+      const stats = createStats(mixture.k, mixture.d, mixture.kernel.family);
+      backend.emPass(handle, mixture.kernel, stats);
+      return stats;
+    } finally {
+      backend.release(handle);
+    }
+  }
+
+  /**
+   * The M-step from statistics computed at the current parameters (sufficientStatistics, summed
+   * over shards): the model takes the updated parameters, `history` gains the mean log-likelihood
+   * the statistics carry, `nIter` counts on, and `converged` says whether it changed by less than tol.
+   */
+  updateFromStatistics(total: SufficientStatistics): this {
+    const state = this.fitted('updateFromStatistics');
+    if (!(total instanceof SufficientStatistics)) {
+      throw new TypeError(`updateFromStatistics expects a SufficientStatistics (gmm.sufficientStatistics(X) or SufficientStatistics.fromJSON), got ${describe(total)}.`);
+    }
+    const backend = (this.backend ??= createBackendSync(this.opts.backend));
+    this.state = updateState(state, total, backend, this.opts.regCovar, this.opts.tol, 'in updateFromStatistics');
     return this;
   }
 
@@ -373,6 +475,14 @@ export class GaussianMixture {
     return this.backend;
   }
 
+  private checkedInput(X: MatrixInput, d: number): Matrix<Float64Array> | Matrix<Float32Array> {
+    const data = toMatrix(X);
+    if (data.cols !== d) {
+      throw new RangeError(`X has ${data.cols} columns, but the model was fitted with ${d} features.`);
+    }
+    return data;
+  }
+
   private fitted(method: string): FitState {
     if (this.state === null) throw notFitted(method);
     return this.state;
@@ -385,10 +495,7 @@ export class GaussianMixture {
    */
   private evaluate(X: MatrixInput, method: string, withResp: boolean): { logProb: Float64Array; total: number; resp: Float64Array | null; rows: number; k: number } {
     const { mixture } = this.fitted(method);
-    const data = toMatrix(X);
-    if (data.cols !== mixture.d) {
-      throw new RangeError(`X has ${data.cols} columns, but the model was fitted with ${mixture.d} features.`);
-    }
+    const data = this.checkedInput(X, mixture.d);
     if (this.backend === null) this.backend = createBackendSync(this.opts.backend);
     const backend = this.backend;
     const handle = backend.load(data, null);

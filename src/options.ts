@@ -74,6 +74,15 @@ export interface GaussianMixtureOptions {
    * workers cannot be started the fit runs on one thread and says so in `fitWarnings`. Default 1.
    */
   workers?: number | 'auto';
+  /**
+   * partialFit's step sizes eta_t = (t + learningOffset)^-learningDecay for the t-th chunk after the
+   * first (stepwise EM, Cappé and Moulines 2009): decay in (0.5, 1] makes the steps sum to infinity
+   * while their squares converge, so the online estimate settles. Smaller decays forget faster.
+   * Default 0.6.
+   */
+  learningDecay?: number;
+  /** partialFit: the offset of the step-size schedule (>= 1; larger damps the early chunks). Default 2. */
+  learningOffset?: number;
 }
 
 export type ResolvedOptions = Required<Omit<GaussianMixtureOptions, 'seed' | 'onIteration' | 'signal'>> &
@@ -91,6 +100,8 @@ export const DEFAULTS = {
   warmStart: false,
   backend: 'auto',
   workers: 1,
+  learningDecay: 0.6,
+  learningOffset: 2,
 } as const satisfies Partial<GaussianMixtureOptions>;
 
 const KNOWN = new Set([...Object.keys(DEFAULTS), 'seed', 'onIteration', 'signal']);
@@ -124,6 +135,10 @@ export function resolveOptions(options: GaussianMixtureOptions = {}): ResolvedOp
     }
     if (o.workers < 1) throw new RangeError(`workers must be an integer >= 1 or 'auto', got ${o.workers}.`);
   }
+  if (typeof o.learningDecay !== 'number') throw new TypeError(`learningDecay must be a number in (0.5, 1], got ${describe(o.learningDecay)}.`);
+  if (!(o.learningDecay > 0.5 && o.learningDecay <= 1)) throw new RangeError(`learningDecay must be a number in (0.5, 1], got ${o.learningDecay}.`);
+  if (typeof o.learningOffset !== 'number') throw new TypeError(`learningOffset must be a finite number >= 1, got ${describe(o.learningOffset)}.`);
+  if (!(Number.isFinite(o.learningOffset) && o.learningOffset >= 1)) throw new RangeError(`learningOffset must be a finite number >= 1, got ${o.learningOffset}.`);
   if (typeof o.warmStart !== 'boolean') throw new TypeError(`warmStart must be a boolean, got ${describe(o.warmStart)}.`);
   if (o.seed !== undefined && !(Number.isInteger(o.seed) && o.seed >= 0 && o.seed <= 0xffffffff)) {
     throw new RangeError(`seed must be an integer from 0 to 4294967295, got ${describe(o.seed)}.`);

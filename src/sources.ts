@@ -1,0 +1,145 @@
+import type { Matrix, MatrixInput } from './types.js';
+import type { Backend, KernelParams, Stats } from './backend/types.js';
+import { createStats } from './backend/types.js';
+import type { PassEngine } from './em.js';
+import { toMatrix } from './input.js';
+import { Random } from './random.js';
+import { abortError, describe } from './errors.js';
+
+/**
+ * Data given as a sequence of chunks instead of one matrix: a file read piece by piece, a database
+ * cursor, rows generated on the fly. `chunks()` is called again for every pass over the data and
+ * must yield the same rows in the same order each time (EM's monotone log-likelihood depends on it);
+ * each item is any matrix input `fit` accepts, with `cols` columns. Memory is bounded by the largest
+ * chunk, not by the number of rows.
+ */
+export interface ChunkSource {
+  /** Number of columns of every chunk. */
+  cols: number;
+  /** A fresh iteration over all rows, chunk by chunk (sync or async). */
+  chunks: () => Iterable<MatrixInput> | AsyncIterable<MatrixInput>;
+}
+
+/** Rows of a chunk source that initialisation works on (a seeded reservoir sample). */
+export const SOURCE_SAMPLE_ROWS = 100_000;
+
+export function isChunkSource(x: unknown): x is ChunkSource {
+  return x !== null && typeof x === 'object' && !Array.isArray(x) && typeof (x as ChunkSource).chunks === 'function';
+}
+
+/** Validates a chunk source's shape (not its chunks: those are checked as they arrive). */
+export function checkSource(source: ChunkSource, name = 'X'): void {
+  if (!Number.isInteger(source.cols) || source.cols < 1) {
+    throw new RangeError(`${name}.cols must be an integer >= 1 (the number of columns of every chunk), got ${describe(source.cols)}.`);
+  }
+}
+
+/**
+ * Calls `each` with every chunk of `source` in order, converted and checked (finite values, `cols`
+ * columns); returns the number of rows. Stops with an AbortError between chunks when `signal` fires.
+ */
+export async function forEachChunk(
+  source: ChunkSource,
+  signal: AbortSignal | undefined,
+  each: (m: Matrix<Float64Array> | Matrix<Float32Array>) => void,
+): Promise<number> {
+  const iterable = source.chunks();
+  if (iterable === null || typeof iterable !== 'object' || !(Symbol.iterator in iterable || Symbol.asyncIterator in iterable)) {
+    throw new TypeError(`X.chunks() must return an iterable or async iterable of matrices, got ${describe(iterable)}.`);
+  }
+  let rows = 0;
+  let index = 0;
+  for await (const item of iterable) {
+    if (signal?.aborted) throw abortError(signal);
+    // An empty chunk (e.g. the remainder of a reader) carries no rows: skip it.
+    if (isEmpty(item)) continue;
+    const m = toMatrix(item, `chunk ${index}`);
+    if (m.cols !== source.cols) {
+      throw new RangeError(`chunk ${index} has ${m.cols} columns, but the source declares cols = ${source.cols}.`);
+    }
+    each(m);
+    rows += m.rows;
+    index++;
+  }
+  if (signal?.aborted) throw abortError(signal);
+  return rows;
+}
+
+function isEmpty(item: unknown): boolean {
+  if (Array.isArray(item)) return item.length === 0;
+  return item !== null && typeof item === 'object' && (item as { rows?: unknown }).rows === 0;
+}
+
+/**
+ * One pass over the source that counts its rows and draws a uniform sample of at most `size` of them
+ * (Vitter's algorithm R, seeded). While the source has at most `size` rows the sample is all of
+ * them, in order.
+ */
+export async function sampleSource(
+  source: ChunkSource,
+  size: number,
+  seed: number,
+  signal?: AbortSignal,
+): Promise<{ sample: Matrix<Float64Array>; rows: number }> {
+  const d = source.cols;
+  let store = new Float64Array(Math.min(size, 1024) * d);
+  const rng = new Random(seed);
+  let seen = 0;
+  const rows = await forEachChunk(source, signal, (m) => {
+    for (let i = 0; i < m.rows; i++, seen++) {
+      let slot = seen;
+      if (seen >= size) {
+        slot = Math.floor(rng.uniform() * (seen + 1));
+        if (slot >= size) continue;
+      } else if ((seen + 1) * d > store.length) {
+        const grown = new Float64Array(Math.min(size, 2 * (seen + 1)) * d);
+        grown.set(store);
+        store = grown;
+      }
+      for (let j = 0; j < d; j++) store[slot * d + j] = m.data[i * d + j];
+    }
+  });
+  if (rows === 0) throw new RangeError('X.chunks() yielded no rows.');
+  const kept = Math.min(rows, size);
+  return { sample: { data: store.slice(0, kept * d), rows: kept, cols: d }, rows };
+}
+
+/**
+ * The EM pass over a chunk source: every chunk is loaded into the backend, run through the fused
+ * E-step + accumulation, released, and its statistics added to the total (all about the same shift,
+ * p.means, so the sums are exactly those of one pass over all rows, up to the order of additions).
+ * The source must yield the `rows` rows counted by the first pass.
+ */
+export class ChunkEngine implements PassEngine {
+  private readonly part: Stats;
+
+  constructor(
+    readonly backend: Backend,
+    readonly source: ChunkSource,
+    readonly rows: number,
+    k: number,
+    family: Stats['family'],
+    readonly signal?: AbortSignal,
+  ) {
+    this.part = createStats(k, source.cols, family);
+  }
+
+  async emPass(p: KernelParams, out: Stats): Promise<void> {
+    let first = true;
+    const rows = await forEachChunk(this.source, this.signal, (m) => {
+      const h = this.backend.load(m, null);
+      try {
+        this.backend.emPass(h, p, first ? out : this.part);
+      } finally {
+        this.backend.release(h);
+      }
+      if (!first) out.add(this.part);
+      first = false;
+    });
+    if (rows !== this.rows) {
+      throw new RangeError(
+        `X.chunks() yielded ${rows} rows in this pass but ${this.rows} in the first; every pass must yield the same rows.`,
+      );
+    }
+  }
+}
