@@ -17,7 +17,7 @@ import { mclustParameterCount } from './covariance-models.js';
 import { Random, randomSeed } from './random.js';
 import { choleskyLower } from './linalg.js';
 import { abortError, describe, notFitted } from './errors.js';
-import { createShardedEngine, resolveWorkerCount } from './parallel.js';
+import { createChunkWorkers, createShardedEngine, resolveWorkerCount } from './parallel.js';
 import { SufficientStatistics } from './statistics.js';
 import { createStats } from './backend/types.js';
 import { StepwiseStatistics, updateState } from './online.js';
@@ -131,12 +131,15 @@ export class GaussianMixture {
     }
     const warnings: string[] = [];
     this.lastFit = { workers: 1, warnings };
-    if (o.workers !== 1) warnings.push(`workers = ${describe(o.workers)} was ignored: a chunk source is fitted on the calling thread.`);
+    const family = kernelFamily(o.covarianceType);
+    const workers = await createChunkWorkers({ workers: await resolveWorkerCount(o.workers), backend: backend.name, k, d: source.cols, family, signal: o.signal, warnings });
+    if (workers) this.lastFit.workers = workers.size;
     const handle = backend.load(sample, null);
     try {
-      const engine = new ChunkEngine(backend, source, rows, k, kernelFamily(o.covarianceType), o.signal);
+      const engine = new ChunkEngine(backend, source, rows, k, family, o.signal, workers);
       await this.runFit({ data: sample, weights: null, handle, backend, engine, complete: sample.rows === rows }, seed);
     } finally {
+      await workers?.close();
       if (this.backend === backend) backend.release(handle);
     }
     return this;

@@ -357,7 +357,7 @@ export async function createShardedEngine(cfg: ShardedEngineConfig): Promise<Sha
       const transfer: Transferable[] = [X.buffer];
       if (w) transfer.push(w.buffer);
       const shard = { data: X, rows: end - start, cols: d } as Matrix<Float64Array> | Matrix<Float32Array>;
-      return { msg: { type: 'init', backend: cfg.backend, module, X: shard, weights: w, k, family }, transfer };
+      return { msg: { type: 'init', backend: cfg.backend, module, X: shard, weights: w, k, d, family }, transfer };
     },
   });
   return pool && new WorkerEngine(pool, k, d, family);
@@ -399,6 +399,73 @@ class WorkerEngine implements ShardedEngine {
       this.buffers[i] = { N: r.N, S1: r.S1, S2: r.S2 };
       out.add(new SufficientStatistics(this.k, this.d, this.family, { ...r, shift: out.shift }));
     }
+  }
+
+  close(): Promise<void> {
+    return this.pool.close();
+  }
+}
+
+export interface ChunkWorkersConfig {
+  /** Resolved worker count (>= 2 to start workers). */
+  workers: number;
+  backend: BackendName;
+  k: number;
+  d: number;
+  family: KernelFamily;
+  signal?: AbortSignal;
+  warnings: string[];
+}
+
+/**
+ * Workers for a chunk source: they hold no rows; every chunk is split into contiguous pieces, one per
+ * worker, copied to them with its pass (the source may reuse its chunk's buffer as soon as `pass`
+ * returns). Returns null when fewer than two are wanted or workers cannot start here (see startPool).
+ */
+export async function createChunkWorkers(cfg: ChunkWorkersConfig): Promise<ChunkWorkers | null> {
+  if (cfg.workers < 2) return null;
+  const { k, d, family } = cfg;
+  const pool = await startPool({
+    ...cfg,
+    init: (_i, module) => ({ msg: { type: 'init', backend: cfg.backend, module, X: null, weights: null, k, d, family }, transfer: [] }),
+  });
+  return pool && new ChunkWorkers(pool, k, d, family);
+}
+
+export class ChunkWorkers {
+  constructor(
+    private readonly pool: WorkerPool,
+    private readonly k: number,
+    private readonly d: number,
+    private readonly family: KernelFamily,
+  ) {}
+
+  get size(): number {
+    return this.pool.size;
+  }
+
+  /**
+   * The statistics of m's rows at p, computed in the workers (one piece each; fewer pieces than
+   * workers for a chunk with fewer rows). m is copied before this returns.
+   */
+  pass(m: Matrix<Float64Array> | Matrix<Float32Array>, p: KernelParams): Promise<Stats[]> {
+    const { k, d, family } = this;
+    const pieces = Math.min(this.pool.size, m.rows);
+    const work = this.pool.shards.slice(0, pieces).map((shard, i) => {
+      const start = Math.floor((i * m.rows) / pieces);
+      const end = Math.floor(((i + 1) * m.rows) / pieces);
+      const X = { data: m.data.slice(start * d, end * d), rows: end - start, cols: d } as Matrix<Float64Array> | Matrix<Float32Array>;
+      const N = new Float64Array(k);
+      const S1 = new Float64Array(k * d);
+      const S2 = new Float64Array(family === 'tri' ? k * d * d : k * d);
+      return shard.request({ type: 'pass', params: p, N, S1, S2, X }, [N.buffer, S1.buffer, S2.buffer, X.data.buffer]);
+    });
+    return this.pool.race(work).then((replies) =>
+      replies.map((r) => {
+        if (r.type !== 'stats') throw new Error(`ChunkWorkers: unexpected reply '${r.type}'`);
+        return new SufficientStatistics(k, d, family, { ...r, shift: Float64Array.from(p.means) });
+      }),
+    );
   }
 
   close(): Promise<void> {

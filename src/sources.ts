@@ -2,6 +2,7 @@ import type { Matrix, MatrixInput } from './types.js';
 import type { Backend, KernelParams, Stats } from './backend/types.js';
 import { createStats } from './backend/types.js';
 import type { PassEngine } from './em.js';
+import type { ChunkWorkers } from './parallel.js';
 import { toMatrix } from './input.js';
 import { Random } from './random.js';
 import { abortError, describe } from './errors.js';
@@ -41,7 +42,7 @@ export function checkSource(source: ChunkSource, name = 'X'): void {
 export async function forEachChunk(
   source: ChunkSource,
   signal: AbortSignal | undefined,
-  each: (m: Matrix<Float64Array> | Matrix<Float32Array>) => void,
+  each: (m: Matrix<Float64Array> | Matrix<Float32Array>) => void | Promise<void>,
 ): Promise<number> {
   const iterable = source.chunks();
   if (iterable === null || typeof iterable !== 'object' || !(Symbol.iterator in iterable || Symbol.asyncIterator in iterable)) {
@@ -57,7 +58,7 @@ export async function forEachChunk(
     if (m.cols !== source.cols) {
       throw new RangeError(`chunk ${index} has ${m.cols} columns, but the source declares cols = ${source.cols}.`);
     }
-    each(m);
+    await each(m);
     rows += m.rows;
     index++;
   }
@@ -108,7 +109,8 @@ export async function sampleSource(
  * The EM pass over a chunk source: every chunk is loaded into the backend, run through the fused
  * E-step + accumulation, released, and its statistics added to the total (all about the same shift,
  * p.means, so the sums are exactly those of one pass over all rows, up to the order of additions).
- * The source must yield the `rows` rows counted by the first pass.
+ * With workers, each chunk is split across them, and the next chunk is read while they work on the
+ * last. The source must yield the `rows` rows counted by the first pass.
  */
 export class ChunkEngine implements PassEngine {
   private readonly part: Stats;
@@ -120,22 +122,34 @@ export class ChunkEngine implements PassEngine {
     k: number,
     family: Stats['family'],
     readonly signal?: AbortSignal,
+    readonly workers: ChunkWorkers | null = null,
   ) {
     this.part = createStats(k, source.cols, family);
   }
 
   async emPass(p: KernelParams, out: Stats): Promise<void> {
-    let first = true;
-    const rows = await forEachChunk(this.source, this.signal, (m) => {
+    out.clear();
+    out.shift.set(p.means);
+    const workers = this.workers;
+    let pending: Promise<void> = Promise.resolve();
+    const rows = await forEachChunk(this.source, this.signal, async (m) => {
+      if (workers) {
+        await pending;
+        pending = workers.pass(m, p).then((parts) => {
+          for (const s of parts) out.add(s);
+        });
+        pending.catch(() => undefined); // observed below; never an unhandled rejection meanwhile
+        return;
+      }
       const h = this.backend.load(m, null);
       try {
-        this.backend.emPass(h, p, first ? out : this.part);
+        this.backend.emPass(h, p, this.part);
       } finally {
         this.backend.release(h);
       }
-      if (!first) out.add(this.part);
-      first = false;
+      out.add(this.part);
     });
+    await pending;
     if (rows !== this.rows) {
       throw new RangeError(
         `X.chunks() yielded ${rows} rows in this pass but ${this.rows} in the first; every pass must yield the same rows.`,

@@ -23,12 +23,22 @@ export type WorkerRequest =
       backend: BackendName;
       /** The compiled kernels (null for the JS backend). */
       module: WebAssembly.Module | null;
-      X: Matrix<Float64Array> | Matrix<Float32Array>;
+      /** The worker's shard, or null for a worker of a chunk source (its rows come with each 'pass'). */
+      X: Matrix<Float64Array> | Matrix<Float32Array> | null;
       weights: Float64Array | null;
       k: number;
+      d: number;
       family: KernelFamily;
     }
-  | { type: 'pass'; params: KernelParams; N: Float64Array; S1: Float64Array; S2: Float64Array }
+  | {
+      type: 'pass';
+      params: KernelParams;
+      N: Float64Array;
+      S1: Float64Array;
+      S2: Float64Array;
+      /** Rows to pass over instead of the shard (a piece of a chunk), loaded for this pass only. */
+      X?: Matrix<Float64Array> | Matrix<Float32Array>;
+    }
   | {
       /** A worker of selectModel: the whole data set and every starting partition of the grid. */
       type: 'select-init';
@@ -56,7 +66,7 @@ type Reply = (msg: WorkerReply, transfer: Transferable[]) => void;
 
 let backend: Backend | null = null;
 /** A shard's rows ('init') and the shape of its statistics. */
-let shard: { handle: DataHandle; k: number; d: number; family: KernelFamily } | null = null;
+let shard: { handle: DataHandle | null; k: number; d: number; family: KernelFamily } | null = null;
 let selection: { X: Matrix<Float64Array> | Matrix<Float32Array>; handle: DataHandle; starts: StartSet; variance: number } | null = null;
 
 async function handle(msg: WorkerRequest, reply: Reply): Promise<void> {
@@ -69,7 +79,7 @@ async function handle(msg: WorkerRequest, reply: Reply): Promise<void> {
       const b: Backend = msg.backend === 'js' ? new JsBackend() : new WasmBackend(msg.module!, msg.backend);
       backend = b;
       if (msg.type === 'init') {
-        shard = { handle: b.load(msg.X, msg.weights), k: msg.k, d: msg.X.cols, family: msg.family };
+        shard = { handle: msg.X && b.load(msg.X, msg.weights), k: msg.k, d: msg.d, family: msg.family };
       } else {
         selection = { X: msg.X, handle: b.load(msg.X, null), starts: StartSet.fromTable(msg.starts), variance: msg.variance };
       }
@@ -83,7 +93,13 @@ async function handle(msg: WorkerRequest, reply: Reply): Promise<void> {
       if (backend === null || shard === null) throw new Error('gmm-wasm worker: pass before init');
       const { k, d, family } = shard;
       const stats = new SufficientStatistics(k, d, family, { N: msg.N, S1: msg.S1, S2: msg.S2, shift: new Float64Array(k * d), logLik: 0, weightSum: 0 });
-      backend.emPass(shard.handle, msg.params, stats);
+      const rows = msg.X ? backend.load(msg.X, null) : shard.handle;
+      if (rows === null) throw new Error('gmm-wasm worker: pass without rows');
+      try {
+        backend.emPass(rows, msg.params, stats);
+      } finally {
+        if (rows !== shard.handle) backend.release(rows);
+      }
       const { N, S1, S2 } = stats;
       reply({ type: 'stats', N, S1, S2, logLik: stats.logLik, weightSum: stats.weightSum }, [N.buffer, S1.buffer, S2.buffer]);
     } else {
