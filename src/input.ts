@@ -7,7 +7,7 @@ import { describe } from './errors.js';
  * Throws TypeError for a wrong shape or type, RangeError for non-finite values, naming the first
  * offending row and column.
  */
-export function toMatrix(X: MatrixInput, name = 'X'): Matrix<Float64Array> | Matrix<Float32Array> {
+export function toMatrix(X: MatrixInput, name = 'X', checkFinite = true): Matrix<Float64Array> | Matrix<Float32Array> {
   if (X === null || typeof X !== 'object') {
     throw new TypeError(`${name} must be an array of rows or { data: Float64Array | Float32Array, rows, cols }, got ${describe(X)}.`);
   }
@@ -26,7 +26,14 @@ export function toMatrix(X: MatrixInput, name = 'X'): Matrix<Float64Array> | Mat
   } else {
     m = packRows(X as ArrayLike<ArrayLike<number>>, name);
   }
-  const { data, rows, cols } = m;
+  if (checkFinite) assertFinite(m, name);
+  if (m.rows < 1) throw new RangeError(`${name} must have at least one row.`);
+  return m;
+}
+
+/** Throws a RangeError naming the first non-finite value's row and column. */
+export function assertFinite(m: Matrix<Float64Array> | Matrix<Float32Array>, name: string): void {
+  const { data, cols } = m;
   for (let i = 0; i < data.length; i++) {
     if (!Number.isFinite(data[i])) {
       const r = Math.floor(i / cols);
@@ -35,8 +42,6 @@ export function toMatrix(X: MatrixInput, name = 'X'): Matrix<Float64Array> | Mat
       );
     }
   }
-  if (rows < 1) throw new RangeError(`${name} must have at least one row.`);
-  return m;
 }
 
 function packRows(X: ArrayLike<ArrayLike<number>>, name: string): Matrix<Float64Array> {

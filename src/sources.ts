@@ -3,7 +3,7 @@ import type { Backend, KernelParams, Stats } from './backend/types.js';
 import { createStats } from './backend/types.js';
 import type { PassEngine } from './em.js';
 import type { ChunkWorkers } from './parallel.js';
-import { toMatrix } from './input.js';
+import { assertFinite, toMatrix } from './input.js';
 import { Random } from './random.js';
 import { abortError, describe } from './errors.js';
 
@@ -36,13 +36,14 @@ export function checkSource(source: ChunkSource, name = 'X'): void {
 }
 
 /**
- * Calls `each` with every chunk of `source` in order, converted and checked (finite values, `cols`
- * columns); returns the number of rows. Stops with an AbortError between chunks when `signal` fires.
+ * Calls `each` with every chunk of `source` in order, converted and checked (`cols` columns, and
+ * finite values unless `checkFinite` is false); returns the number of rows. Stops with an AbortError between chunks when `signal` fires.
  */
 export async function forEachChunk(
   source: ChunkSource,
   signal: AbortSignal | undefined,
-  each: (m: Matrix<Float64Array> | Matrix<Float32Array>) => void | Promise<void>,
+  each: (m: Matrix<Float64Array> | Matrix<Float32Array>, index: number) => void | Promise<void>,
+  checkFinite = true,
 ): Promise<number> {
   const iterable = source.chunks();
   if (iterable === null || typeof iterable !== 'object' || !(Symbol.iterator in iterable || Symbol.asyncIterator in iterable)) {
@@ -54,11 +55,11 @@ export async function forEachChunk(
     if (signal?.aborted) throw abortError(signal);
     // An empty chunk (e.g. the remainder of a reader) carries no rows: skip it.
     if (isEmpty(item)) continue;
-    const m = toMatrix(item, `chunk ${index}`);
+    const m = toMatrix(item, `chunk ${index}`, checkFinite);
     if (m.cols !== source.cols) {
       throw new RangeError(`chunk ${index} has ${m.cols} columns, but the source declares cols = ${source.cols}.`);
     }
-    await each(m);
+    await each(m, index);
     rows += m.rows;
     index++;
   }
@@ -132,8 +133,13 @@ export class ChunkEngine implements PassEngine {
     out.shift.set(p.means);
     const workers = this.workers;
     let pending: Promise<void> = Promise.resolve();
-    const rows = await forEachChunk(this.source, this.signal, async (m) => {
+    // The sampling pass checked every value; later passes read them only when a chunk's
+    // log-likelihood is not finite (a source that changed, or a far point: then it is numerical).
+    const rows = await forEachChunk(this.source, this.signal, async (m, index) => {
       if (workers) {
+        // The statistics come back after the source may have reused m: check it now (the main
+        // thread would wait for the workers meanwhile anyway).
+        assertFinite(m, `chunk ${index}`);
         await pending;
         pending = workers.pass(m, p).then((parts) => {
           for (const s of parts) out.add(s);
@@ -147,8 +153,9 @@ export class ChunkEngine implements PassEngine {
       } finally {
         this.backend.release(h);
       }
+      if (!Number.isFinite(this.part.logLik)) assertFinite(m, `chunk ${index}`);
       out.add(this.part);
-    });
+    }, false);
     await pending;
     if (rows !== this.rows) {
       throw new RangeError(

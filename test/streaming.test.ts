@@ -112,6 +112,11 @@ describe('fit on a chunk source equals the in-memory fit', () => {
     let pass = 0;
     const shrinking: ChunkSource = { cols: 3, chunks: () => [X.slice(0, pass++ === 0 ? 300 : 200)] };
     await expect(new GaussianMixture({ nComponents: 2, seed: 0 }).fit(shrinking)).rejects.toThrow(/yielded 200 rows in this pass but 300 in the first/);
+    // Values checked in the sampling pass; a later pass reads them again only when a chunk's
+    // log-likelihood is not finite, and still names the row and column.
+    let passes = 0;
+    const spoiled: ChunkSource = { cols: 3, chunks: () => [X.slice(0, 100), passes++ === 0 ? X.slice(100, 200) : [...X.slice(100, 150), [0, NaN, 0], ...X.slice(151, 200)]] };
+    await expect(new GaussianMixture({ nComponents: 2, seed: 0, init: 'kmeans' }).fit(spoiled)).rejects.toThrow(/chunk 1 contains a non-finite value \(NaN\) at row 50, column 1/);
   });
 
   it('an abort between chunks rejects with an AbortError', async () => {
