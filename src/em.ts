@@ -9,6 +9,46 @@ import { mStep } from './mstep.js';
 import { GaussianMixtureError, abortError } from './errors.js';
 
 /**
+ * What the fit driver needs from a kind of mixture model (scikit-learn's BaseMixture subclasses):
+ * its parameters P are a Mixture, whose `kernel` is what the E-step reads, plus whatever else the
+ * estimator keeps. `update` turns the statistics of an E-step at `current` into the next parameters
+ * and returns the bound the driver monitors for this iteration.
+ */
+export interface Estimator<P extends Mixture = Mixture> {
+  /**
+   * Whether the monitored bound belongs to the parameters before the update (maximum likelihood: the
+   * E-step's log-likelihood) or after it (variational: the ELBO). In the first case the fit driver's
+   * final E-step supplies the bound of the returned parameters to close the history.
+   */
+  readonly boundAfterUpdate: boolean;
+  /**
+   * The next parameters from `stats` (taken at `current.kernel`, about its means), written into
+   * `spare` (a previous parameter set of this run, or null: allocate) and the bound. `iter` and the
+   * regularisation are for error messages. `current` must not be written.
+   */
+  update(stats: Stats, current: P, spare: P | null, iter: number): { next: P; bound: number };
+}
+
+/** GaussianMixture's estimator: the maximum-likelihood M-step; the bound is the mean log-likelihood. */
+export class MaximumLikelihood implements Estimator<Mixture> {
+  readonly boundAfterUpdate = false;
+
+  constructor(
+    readonly type: CovarianceType,
+    readonly regCovar: number,
+    /** Factorises the new covariances (it need not be the engine that runs the passes). */
+    readonly backend: Backend,
+  ) {}
+
+  update(stats: Stats, current: Mixture, spare: Mixture | null, iter: number): { next: Mixture; bound: number } {
+    const next = spare ?? allocateMixture(this.type, current.k, current.d);
+    mStep(stats, current.means, this.type, this.regCovar, current.inner, next);
+    factorizeInPlace(next, this.backend, this.regCovar, `in the M-step of iteration ${iter}`);
+    return { next, bound: stats.logLik / stats.weightSum };
+  }
+}
+
+/**
  * Where the E-step + accumulation pass over all rows runs: a data set in a backend, shards in
  * workers, or a sequence of chunks, whose statistics are added up. It may be asynchronous.
  */
@@ -52,13 +92,16 @@ export interface EmSettings {
   signal?: AbortSignal;
 }
 
-export interface EmRun {
-  mixture: Mixture;
+export interface EmRun<P extends Mixture = Mixture> {
+  mixture: P;
   converged: boolean;
   nIter: number;
-  /** Mean log-likelihood at the parameters before the last M-step (scikit-learn's lower_bound_). */
+  /** The estimator's last bound (scikit-learn's lower_bound_): maximum likelihood, the mean log-likelihood before the last M-step. */
   lowerBound: number;
-  /** Mean log-likelihood at the start parameters and after each update but the last (the last comes from the final E-step). */
+  /**
+   * The bound per iteration. Maximum likelihood: at the start parameters and after each update but
+   * the last (the last comes from the final E-step); variational: after each update.
+   */
   history: number[];
   /** onIteration returned false: the caller runs no further restarts. */
   stopped: boolean;
@@ -69,23 +112,23 @@ const YIELD_EVERY_MS = 25;
 
 /**
  * One EM run from `start` with scikit-learn's semantics: iteration t runs the E-step at the current
- * parameters (giving L_t), then the M-step; it stops when |L_t - L_{t-1}| < tol (or the relative change
- * < relTol), after maxIter iterations, when onIteration returns false, or throws when aborted.
- * `backend` factorises the new covariances (it need not be the engine that runs the passes).
+ * parameters, then the estimator's update, which gives the bound L_t; it stops when
+ * |L_t - L_{t-1}| < tol (or the relative change < relTol), after maxIter iterations, when
+ * onIteration returns false, or throws when aborted.
  */
-export async function runEm(
+export async function runEm<P extends Mixture>(
   engine: PassEngine,
-  backend: Backend,
-  start: Mixture,
+  estimator: Estimator<P>,
+  start: P,
   s: EmSettings,
   previousLowerBound = -Infinity,
-): Promise<EmRun> {
+): Promise<EmRun<P>> {
   const stats = createStats(start.k, start.d, kernelFamily(s.type));
   const history: number[] = [];
   let mixture = start;
-  // Two parameter sets alternate (the M-step reads the current means while writing the next), so an
+  // Two parameter sets alternate (the update reads the current means while writing the next), so an
   // iteration allocates nothing; `start` belongs to the caller and is never written.
-  let spare: Mixture | null = null;
+  let spare: P | null = null;
   let lowerBound = previousLowerBound;
   let beforePrevious = -Infinity;
   let converged = false;
@@ -96,18 +139,16 @@ export async function runEm(
   for (let iter = 1; iter <= s.maxIter; iter++) {
     if (s.signal?.aborted) throw abortError(s.signal);
     await engine.emPass(mixture.kernel, stats);
-    const L = stats.logLik / stats.weightSum;
-    if (!Number.isFinite(L)) {
+    const meanLogLik = stats.logLik / stats.weightSum;
+    if (!Number.isFinite(meanLogLik)) {
       throw new GaussianMixtureError(
         'NUMERICAL_FAILURE',
-        `The mean log-likelihood became ${L} at iteration ${iter}: every component density underflowed or overflowed. ` +
+        `The mean log-likelihood became ${meanLogLik} at iteration ${iter}: every component density underflowed or overflowed. ` +
           `Scale the data (columns with standard deviation near 1) or increase regCovar (now ${s.regCovar}).`,
       );
     }
+    const { next, bound: L } = estimator.update(stats, mixture, spare, iter);
     history.push(L);
-    const next = spare ?? allocateMixture(s.type, start.k, start.d);
-    mStep(stats, mixture.means, s.type, s.regCovar, mixture.inner, next);
-    factorizeInPlace(next, backend, s.regCovar, `in the M-step of iteration ${iter}`);
     spare = mixture === start ? null : mixture;
     mixture = next;
     const previous = lowerBound;
@@ -116,7 +157,8 @@ export async function runEm(
     nIter = iter;
     let proceed: boolean | void = undefined;
     if (s.onIteration) {
-      const info: IterationInfo = { init: s.init, iter: iter + (s.firstIter ?? 1) - 1, meanLogLikelihood: L, change };
+      const info: IterationInfo = { init: s.init, iter: iter + (s.firstIter ?? 1) - 1, meanLogLikelihood: meanLogLik, change };
+      if (estimator.boundAfterUpdate) info.lowerBound = L;
       if (s.candidate !== undefined) info.candidate = s.candidate;
       proceed = s.onIteration(info);
     }

@@ -3,8 +3,9 @@ import { kernelFamily } from './types.js';
 import type { Backend, DataHandle } from './backend/types.js';
 import { createStats } from './backend/types.js';
 import type { ResolvedOptions } from './options.js';
-import type { EmRun, EmSettings, PassEngine } from './em.js';
-import { LocalEngine, runEm } from './em.js';
+import type { EmRun, EmSettings, Estimator, PassEngine } from './em.js';
+import { LocalEngine, MaximumLikelihood, runEm } from './em.js';
+import type { InitContext } from './init.js';
 import { initialEstimate } from './init.js';
 import type { Mixture } from './params.js';
 import { factorize } from './params.js';
@@ -15,8 +16,8 @@ import { GaussianMixtureError } from './errors.js';
 type Rows = Matrix<Float64Array> | Matrix<Float32Array>;
 
 /** What a fit leaves behind: the parameters of the kept run and its trace. */
-export interface FitState {
-  mixture: Mixture;
+export interface FitState<P extends Mixture = Mixture> {
+  mixture: P;
   converged: boolean;
   nIter: number;
   lowerBound: number;
@@ -30,7 +31,7 @@ export const SURVIVOR_MARGIN = 10;
 /** ... and at most this many of them. */
 export const MAX_SURVIVORS = 3;
 
-export interface FitJob {
+export interface FitJob<P extends Mixture = Mixture> {
   /**
    * The rows initialisation works on, loaded in `backend` as `handle`: all rows of an in-memory fit,
    * or a sample of a chunk source (then `complete` is false).
@@ -48,7 +49,13 @@ export interface FitJob {
   /** The seed of this fit's random choices (restarts fork from it). */
   seed: number;
   /** Parameters to continue from (warmStart), or null. */
-  warm: FitState | null;
+  warm: FitState<P> | null;
+  /**
+   * The kind of model fitted (em.ts), with its initialisation from `options.init`; default maximum
+   * likelihood (GaussianMixture). init 'auto' is maximum likelihood's alone: the options of other
+   * estimators do not accept it.
+   */
+  estimator?: FitEstimator<P>;
   /** Shared candidate starts for init 'auto' (selectModel passes one set for its grid); made here when absent. */
   starts?: StartSet;
   /** init 'auto': whether a finished run is acceptable (selectModel: no collapsed component); preferred when any is. */
@@ -57,47 +64,55 @@ export interface FitJob {
   gainTol?: number;
 }
 
+/** An estimator and its start from an initialisation strategy (`ctx.rng` is the restart's). */
+export interface FitEstimator<P extends Mixture = Mixture> extends Estimator<P> {
+  initialize(init: Exclude<ResolvedOptions['init'], 'auto'>, ctx: InitContext): P;
+}
+
+/** GaussianMixture's estimator: maximum likelihood, started from the estimate of the initialisation. */
+class MaximumLikelihoodFit extends MaximumLikelihood implements FitEstimator<Mixture> {
+  initialize(init: Exclude<ResolvedOptions['init'], 'auto'>, ctx: InitContext): Mixture {
+    return factorize(initialEstimate(init, ctx), this.backend, this.regCovar, 'at initialisation');
+  }
+}
+
 /**
  * The fit driver: `nInit` runs (one when warm) from the configured initialisation, the one with the
- * highest final lower bound kept, then a final E-step whose mean log-likelihood closes the history.
+ * highest final lower bound kept; when the estimator's bound is that of the parameters before an
+ * update, a final E-step closes the history with the bound of the returned parameters.
  */
-export async function fitMixture(job: FitJob): Promise<FitState> {
+export async function fitMixture<P extends Mixture = Mixture>(job: FitJob<P>): Promise<FitState<P>> {
   const { data, weights, handle, backend, engine, options: o, warm } = job;
   const k = o.nComponents;
+  const estimator = job.estimator ?? (new MaximumLikelihoodFit(o.covarianceType, o.regCovar, backend) as unknown as FitEstimator<P>);
   const settings: EmSettings = { ...o, type: o.covarianceType, init: 0, gainTol: job.gainTol };
   const rng = new Random(job.seed);
-  let best: EmRun | null = null;
+  let best: EmRun<P> | null = null;
   const runs = warm ? 1 : o.nInit;
   for (let r = 0; r < runs; r++) {
     const runRng = new Random(rng.fork());
-    let run: EmRun;
+    let run: EmRun<P>;
     if (warm) {
-      run = await runEm(engine, backend, warm.mixture, settings, warm.lowerBound);
+      run = await runEm(engine, estimator, warm.mixture, settings, warm.lowerBound);
     } else if (o.init === 'auto') {
-      run = await autoRun(job, r, { ...settings, init: r });
+      // Only maximum likelihood (P = Mixture) accepts init 'auto' (FitJob.estimator).
+      run = (await autoRun(job as FitJob, r, { ...settings, init: r })) as EmRun<P>;
     } else {
-      const start = factorize(
-        initialEstimate(o.init, { X: data, weights, k, type: o.covarianceType, regCovar: o.regCovar, rng: runRng, backend, handle }),
-        backend,
-        o.regCovar,
-        'at initialisation',
-      );
-      run = await runEm(engine, backend, start, { ...settings, init: r });
+      const start = estimator.initialize(o.init, { X: data, weights, k, type: o.covarianceType, regCovar: o.regCovar, rng: runRng, backend, handle });
+      run = await runEm(engine, estimator, start, { ...settings, init: r });
     }
     if (best === null || run.lowerBound > best.lowerBound) best = run;
     if (run.stopped) break; // onIteration returned false: stop the whole fit, not just this restart
   }
 
-  // Final E-step: the log-likelihood at the returned parameters closes the history.
-  const stats = createStats(k, data.cols, kernelFamily(o.covarianceType));
-  await engine.emPass(best!.mixture.kernel, stats);
-  return {
-    mixture: best!.mixture,
-    converged: best!.converged,
-    nIter: best!.nIter,
-    lowerBound: best!.lowerBound,
-    history: [...best!.history, stats.logLik / stats.weightSum],
-  };
+  const history = [...best!.history];
+  if (!estimator.boundAfterUpdate) {
+    // Final E-step: the log-likelihood at the returned parameters closes the history.
+    const stats = createStats(k, data.cols, kernelFamily(o.covarianceType));
+    await engine.emPass(best!.mixture.kernel, stats);
+    history.push(stats.logLik / stats.weightSum);
+  }
+  return { mixture: best!.mixture, converged: best!.converged, nIter: best!.nIter, lowerBound: best!.lowerBound, history };
 }
 
 /**
@@ -115,6 +130,7 @@ export async function fitMixture(job: FitJob): Promise<FitState> {
  */
 async function autoRun(job: FitJob, restart: number, s: EmSettings): Promise<EmRun> {
   const { data, weights, backend, engine, options: o } = job;
+  const estimator = new MaximumLikelihood(o.covarianceType, o.regCovar, backend);
   const starts = (job.starts ??= new StartSet(data, weights, job.seed));
   const k = o.nComponents;
   // On a sample (of the data, or of a chunk source) the candidates compete there, and the winner's
@@ -141,7 +157,7 @@ async function autoRun(job: FitJob, restart: number, s: EmSettings): Promise<EmR
         }
         try {
           const { run, candidate } = e;
-          const rest = await runEm(sampleEngine, backend, run.mixture, { ...s, maxIter: Math.min(until, s.maxIter) - run.nIter, firstIter: run.nIter + 1, candidate }, run.lowerBound);
+          const rest = await runEm(sampleEngine, estimator, run.mixture, { ...s, maxIter: Math.min(until, s.maxIter) - run.nIter, firstIter: run.nIter + 1, candidate }, run.lowerBound);
           const next = { run: { ...rest, nIter: run.nIter + rest.nIter, history: [...run.history, ...rest.history] }, candidate };
           out.push(next);
           stopped = rest.stopped;
@@ -190,7 +206,7 @@ async function autoRun(job: FitJob, restart: number, s: EmSettings): Promise<EmR
     const { run: winner, candidate } = bestOf(entries, job.usable);
     if (stopped) return { ...winner, stopped: true };
     if (!onSample) return winner;
-    return await runEm(engine, backend, winner.mixture, { ...s, candidate });
+    return await runEm(engine, estimator, winner.mixture, { ...s, candidate });
   } finally {
     if (sample !== job.handle) backend.release(sample);
   }

@@ -1,8 +1,8 @@
 import type { CovarianceType, Matrix, SklearnCovarianceType } from './types.js';
 import { isMclustName, kernelFamily } from './types.js';
-import type { Backend, DataHandle } from './backend/types.js';
+import type { Backend, DataHandle, Stats } from './backend/types.js';
 import { createStats } from './backend/types.js';
-import type { InitOption, InitParameters } from './options.js';
+import type { InitOption, InitParameters, InitStrategy } from './options.js';
 import type { Estimate } from './params.js';
 import { compressFromFull, covarianceSize } from './params.js';
 import { componentMeans, mStep } from './mstep.js';
@@ -36,28 +36,34 @@ export interface InitContext {
  *   partition by nearest given mean (when means are given) or from 'kmeans'.
  */
 export function initialEstimate(init: Exclude<InitOption, 'auto'>, ctx: InitContext): Estimate {
+  if (typeof init === 'string' || 'labels' in init) return fromResponsibilities(initialResponsibilities(init, ctx), ctx);
+  return fromParts(init, ctx);
+}
+
+/** The strategies that start from responsibilities: hard partitions, or 'random' soft ones. */
+export type PartitionInit = InitStrategy | { labels: ArrayLike<number> };
+
+/** The responsibilities (X.rows x k, row-major) a strategy starts from (initialEstimate describes them). */
+export function initialResponsibilities(init: Exclude<PartitionInit, 'auto'>, ctx: InitContext): Float64Array {
   const { X, k, rng } = ctx;
-  if (typeof init === 'string') {
-    switch (init) {
-      case 'kmeans':
-        return fromLabels(kmeans(X, ctx.weights, k, rng), ctx);
-      case 'kmeans++':
-        return fromLabels(nearestLabels(X, kmeansPlusPlus(X, ctx.weights, k, rng), k), ctx);
-      case 'random_from_data':
-        return fromLabels(nearestLabels(X, distinctRows(X, ctx.weights, k, rng), k), ctx);
-      case 'random': {
-        const resp = new Float64Array(X.rows * k);
-        for (let i = 0; i < X.rows; i++) {
-          let s = 0;
-          for (let c = 0; c < k; c++) s += resp[i * k + c] = rng.uniform();
-          for (let c = 0; c < k; c++) resp[i * k + c] /= s;
-        }
-        return fromResponsibilities(resp, ctx);
+  if (typeof init !== 'string') return oneHot(checkLabels(init.labels, X.rows, k), k);
+  switch (init) {
+    case 'kmeans':
+      return oneHot(kmeans(X, ctx.weights, k, rng), k);
+    case 'kmeans++':
+      return oneHot(nearestLabels(X, kmeansPlusPlus(X, ctx.weights, k, rng), k), k);
+    case 'random_from_data':
+      return oneHot(nearestLabels(X, distinctRows(X, ctx.weights, k, rng), k), k);
+    case 'random': {
+      const resp = new Float64Array(X.rows * k);
+      for (let i = 0; i < X.rows; i++) {
+        let s = 0;
+        for (let c = 0; c < k; c++) s += resp[i * k + c] = rng.uniform();
+        for (let c = 0; c < k; c++) resp[i * k + c] /= s;
       }
+      return resp;
     }
   }
-  if ('labels' in init) return fromLabels(checkLabels(init.labels, X.rows, k), ctx);
-  return fromParts(init, ctx);
 }
 
 function fromParts(init: InitParameters, ctx: InitContext): Estimate {
@@ -102,24 +108,35 @@ function distinctRows(X: Rows, w: Float64Array | null, k: number, rng: Random): 
   return centers;
 }
 
+function oneHot(labels: Int32Array, k: number): Float64Array {
+  const resp = new Float64Array(labels.length * k);
+  for (let i = 0; i < labels.length; i++) resp[i * k + labels[i]] = 1;
+  return resp;
+}
+
 function fromLabels(labels: Int32Array, ctx: InitContext): Estimate {
-  const resp = new Float64Array(labels.length * ctx.k);
-  for (let i = 0; i < labels.length; i++) resp[i * ctx.k + labels[i]] = 1;
-  return fromResponsibilities(resp, ctx);
+  return fromResponsibilities(oneHot(labels, ctx.k), ctx);
+}
+
+/** One M-step from given responsibilities (responsibilityStatistics). */
+function fromResponsibilities(resp: Float64Array, ctx: InitContext): Estimate {
+  const { stats, centres } = responsibilityStatistics(resp, ctx);
+  return mStep(stats, centres, ctx.type, ctx.regCovar);
 }
 
 /**
- * One M-step from given responsibilities, in two passes so the covariances are centred: the first
- * pass finds the means (statistics about 0), the second accumulates the scatter about them.
+ * The statistics of X under responsibilities `resp` (rows x k), in two passes so the scatter is
+ * centred: the first pass finds the component means (statistics about 0), the second accumulates
+ * about them (`centres`, which is also `stats.shift`).
  */
-function fromResponsibilities(resp: Float64Array, ctx: InitContext): Estimate {
-  const { X, k, type, regCovar, backend, handle } = ctx;
+export function responsibilityStatistics(resp: Float64Array, ctx: InitContext): { stats: Stats; centres: Float64Array } {
+  const { X, k, type, backend, handle } = ctx;
   const d = X.cols;
   const stats = createStats(k, d, kernelFamily(type));
   backend.accumulate(handle, resp, new Float64Array(k * d), stats);
   const centres = componentMeans(stats, new Float64Array(k * d));
   backend.accumulate(handle, resp, centres, stats);
-  return mStep(stats, centres, type, regCovar);
+  return { stats, centres };
 }
 
 function checkLabels(labels: unknown, n: number, k: number): Int32Array {

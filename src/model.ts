@@ -5,7 +5,7 @@ import { createBackend, createBackendSync } from './backend/create.js';
 import type { GaussianMixtureOptions, ResolvedOptions } from './options.js';
 import { resolveOptions } from './options.js';
 import { toMatrix, toSampleWeight } from './input.js';
-import type { FitJob, FitState } from './fit.js';
+import type { FitEstimator, FitJob, FitState } from './fit.js';
 import { fitMixture } from './fit.js';
 import { LocalEngine } from './em.js';
 import { START_SAMPLE_ROWS } from './starts.js';
@@ -54,7 +54,7 @@ export interface GaussianMixtureJSON {
 export class GaussianMixture {
   private readonly opts: ResolvedOptions;
   private backend: Backend | null = null;
-  private state: FitState | null = null;
+  protected state: FitState | null = null;
   private lastFit: { workers: number; warnings: string[] } = { workers: 1, warnings: [] };
   /** partialFit's running statistics; a fit() or fromJSON starts a new stream. */
   private online: StepwiseStatistics | null = null;
@@ -157,7 +157,7 @@ export class GaussianMixture {
     const o = this.opts;
     const warm = o.warmStart && this.state !== null ? this.state : null;
     this.online = null;
-    this.state = await fitMixture({ ...job, options: o, seed, warm });
+    this.state = await fitMixture({ ...job, options: o, seed, warm, estimator: this.estimator(job.data, job.weights, job.backend) });
   }
 
   /**
@@ -486,7 +486,16 @@ export class GaussianMixture {
     return data;
   }
 
-  private fitted(method: string): FitState {
+  /**
+   * @internal The estimator a fit runs (fit.ts), given the rows initialisation works on (all rows,
+   * or a chunk source's sample); undefined: maximum likelihood. The variational model (bayesian.ts)
+   * supplies its own, whose default priors come from these rows.
+   */
+  protected estimator(_data: Matrix<Float64Array> | Matrix<Float32Array>, _weights: Float64Array | null, _backend: Backend): FitEstimator | undefined {
+    return undefined;
+  }
+
+  protected fitted(method: string): FitState {
     if (this.state === null) throw notFitted(method);
     return this.state;
   }

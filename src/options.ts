@@ -8,9 +8,14 @@ export interface IterationInfo {
   init: number;
   /** Iteration within this restart, from 1. */
   iter: number;
-  /** Mean log-likelihood per sample at the parameters before this iteration's M-step. */
+  /**
+   * Mean log-likelihood per sample at the parameters before this iteration's M-step
+   * (BayesianGaussianMixture: the mean log of the E-step's normaliser, scikit-learn's log_prob_norm).
+   */
   meanLogLikelihood: number;
-  /** Change from the previous iteration's value (Infinity on the first iteration). */
+  /** BayesianGaussianMixture only: the lower bound (ELBO of the whole data set) after this iteration's update. */
+  lowerBound?: number;
+  /** Change of the monitored value (GaussianMixture: meanLogLikelihood; BayesianGaussianMixture: lowerBound) from the previous iteration (Infinity on the first). */
   change: number;
   /**
    * init 'auto' only: which candidate start this run belongs to (0 = the hierarchical partition, then
