@@ -1,6 +1,8 @@
 export { GaussianMixture } from './model.js';
 export type { FitOptions, GaussianMixtureJSON, NestedArray } from './model.js';
 export type { GaussianMixtureOptions, IterationInfo, InitOption, InitParameters, InitStrategy, BackendOption } from './options.js';
+export { BayesianGaussianMixture } from './bayesian.js';
+export type { BayesianGaussianMixtureOptions, BayesianGaussianMixtureJSON, BayesianPriorOptions, WeightConcentrationPriorType } from './bayesian.js';
 export { GaussianMixtureError } from './errors.js';
 export type { GaussianMixtureErrorCode } from './errors.js';
 export type { CovarianceType, SklearnCovarianceType, Matrix, MatrixInput } from './types.js';

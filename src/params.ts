@@ -114,7 +114,7 @@ export function fromPrecisions(e: Estimate, precChol: Float64Array): Mixture {
  * The kernel layout of m's weights and precision factors, in place, once per parameter set: 'tri'
  * factors packed as the lower rows of U^T (KernelParams), tied and spherical broadcast to k.
  */
-function fillKernel(m: Mixture): void {
+export function fillKernel(m: Mixture): void {
   const { type, k, d, precChol } = m;
   const { family, precChol: kernelPrec, logDet, logWeights } = m.kernel;
   const storage = storageType(type);
