@@ -78,11 +78,10 @@ class VariationalMixture extends GaussianMixture {
     const priors = resolvePriors(this.priorOptions, type, o.nComponents, data, weights);
     const priorType = this.priorOptions.weightConcentrationPriorType ?? 'dirichlet_process';
     this.resolved = priors;
-    // The driver hands the estimator back its own parameters (Variational extends Mixture).
-    return new VariationalEstimator(type, o.nComponents, data.cols, o.regCovar, priorType, priors, backend) as unknown as FitEstimator;
+    return new VariationalEstimator(type, o.nComponents, data.cols, o.regCovar, priorType, priors, backend);
   }
 
-  get fit_(): (FitState & { mixture: Variational }) | null {
+  get variationalState(): (FitState & { mixture: Variational }) | null {
     return this.state as (FitState & { mixture: Variational }) | null;
   }
 
@@ -330,7 +329,7 @@ export class BayesianGaussianMixture {
   }
 
   private variational(method: string): Variational {
-    const s = this.core.fit_;
+    const s = this.core.variationalState;
     if (s === null) throw notFitted(method);
     return s.mixture;
   }

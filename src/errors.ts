@@ -33,7 +33,7 @@ export function describe(value: unknown): string {
 export function notFitted(method: string): GaussianMixtureError {
   return new GaussianMixtureError(
     'NOT_FITTED',
-    `${method}() needs a fitted model: call fit(X) first (or restore one with GaussianMixture.fromJSON).`,
+    `${method}() needs a fitted model: call fit(X) first (or restore one with fromJSON).`,
   );
 }
 
