@@ -109,7 +109,8 @@ export class BayesianGaussianMixture {
     const priorOptions: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(options)) {
       if (value === undefined) continue;
-      if ((PRIOR_KEYS as readonly string[]).includes(key)) priorOptions[key] = value;
+      // Prior arrays are copied: a later change to the caller's arrays does not reach the model.
+      if ((PRIOR_KEYS as readonly string[]).includes(key)) priorOptions[key] = plainCopy(value);
       else shared[key] = value;
     }
     const type = shared.covarianceType ?? 'full';
@@ -440,6 +441,13 @@ function checkCovariancePrior(value: unknown, type: SklearnCovarianceType, d: nu
   }
   if (!choleskyLower(a, 0, d, new Float64Array(d * d))) throw new RangeError(`covariancePrior must be positive definite (for covarianceType '${type}'); the given matrix is not.`);
   return a;
+}
+
+/** Arrays and typed arrays (nested) as plain arrays, other values as they are. */
+function plainCopy(value: unknown): unknown {
+  if (ArrayBuffer.isView(value)) return Array.from(value as unknown as ArrayLike<number>);
+  if (Array.isArray(value)) return value.map(plainCopy);
+  return value;
 }
 
 /** The numbers of a (possibly nested) array, or null when it is not one. */
