@@ -64,7 +64,10 @@ export class VariationalEstimator implements FitEstimator<Variational> {
   readonly boundAfterUpdate = true;
   /** The maximum-likelihood estimate of the statistics (N_k, x_k, S_k of scikit-learn), reused. */
   private readonly ml: Estimate;
+  /** Scratch: N_k + 10 eps, x_k - m_0, and the tied model's between-component scatter. */
   private readonly nk: Float64Array;
+  private readonly diff: Float64Array;
+  private readonly scatter: Float64Array;
 
   constructor(
     readonly type: SklearnCovarianceType,
@@ -77,6 +80,8 @@ export class VariationalEstimator implements FitEstimator<Variational> {
   ) {
     this.ml = { type, k, d, weights: new Float64Array(k), means: new Float64Array(k * d), covariances: new Float64Array(covarianceSize(type, k, d)) };
     this.nk = new Float64Array(k);
+    this.diff = new Float64Array(d);
+    this.scatter = new Float64Array(type === 'tied' ? d * d : 0);
   }
 
   /** scikit-learn's `_initialize`: the posterior from the responsibilities of a partition (or 'random'). */
@@ -124,10 +129,9 @@ export class VariationalEstimator implements FitEstimator<Variational> {
 
   /** The Wishart posteriors: degrees of freedom and covariances (scikit-learn's _estimate_wishart_*). */
   private wishart(out: Variational): void {
-    const { type, k, d, priors: p, nk, ml } = this;
+    const { type, k, d, priors: p, nk, ml, diff, scatter } = this;
     const { meanPrecisionPrior: b0, meanPrior: m0, degreesOfFreedomPrior: nu0, covariancePrior: psi0 } = p;
     const cov = out.covariances;
-    const diff = new Float64Array(d);
     const at = (c: number): void => {
       for (let a = 0; a < d; a++) diff[a] = ml.means[c * d + a] - m0[a];
     };
@@ -149,7 +153,7 @@ export class VariationalEstimator implements FitEstimator<Variational> {
         for (let c = 0; c < k; c++) total += nk[c];
         const nu = nu0 + total / k;
         out.dof.fill(nu);
-        const scatter = new Float64Array(d * d);
+        scatter.fill(0);
         for (let c = 0; c < k; c++) {
           at(c);
           const f = nk[c] / out.meanPrecision[c];
