@@ -5,6 +5,7 @@ import type { FitOptions, NestedArray } from './model.js';
 import { GaussianMixture } from './model.js';
 import type { GaussianMixtureOptions, InitStrategy, ResolvedOptions } from './options.js';
 import type { FitEstimator, FitState } from './fit.js';
+import type { ChunkSource } from './sources.js';
 import type { ResolvedPriors, Variational, WeightConcentrationPriorType } from './variational.js';
 import { VariationalEstimator, allocateVariational, foldExpectations } from './variational.js';
 import { fillKernel } from './params.js';
@@ -33,7 +34,8 @@ export interface BayesianPriorOptions {
   covariancePrior?: number | ArrayLike<number> | ArrayLike<ArrayLike<number>>;
 }
 
-export type BayesianGaussianMixtureOptions = Omit<GaussianMixtureOptions, 'covarianceType' | 'init'> &
+/** GaussianMixture's options but partialFit's step sizes (the variational model has no online update). */
+export type BayesianGaussianMixtureOptions = Omit<GaussianMixtureOptions, 'covarianceType' | 'init' | 'learningDecay' | 'learningOffset'> &
   BayesianPriorOptions & {
     /** 'full' (default) | 'tied' | 'diag' | 'spherical'. */
     covarianceType?: SklearnCovarianceType;
@@ -41,11 +43,14 @@ export type BayesianGaussianMixtureOptions = Omit<GaussianMixtureOptions, 'covar
     init?: Exclude<InitStrategy, 'auto'> | { labels: ArrayLike<number> };
   };
 
+/** GaussianMixture's resolved options that this model shares. */
+type SharedOptions = Omit<ResolvedOptions, (typeof ONLINE_KEYS)[number]>;
+
 /** What `toJSON` writes and `fromJSON` reads. */
 export interface BayesianGaussianMixtureJSON {
   format: 'gmm-wasm/bayesian-model';
   version: 1;
-  options: Omit<ResolvedOptions, 'onIteration' | 'signal' | 'init' | 'covarianceType'> & { covarianceType: SklearnCovarianceType; weightConcentrationPriorType: WeightConcentrationPriorType };
+  options: Omit<SharedOptions, 'onIteration' | 'signal' | 'init' | 'covarianceType'> & { covarianceType: SklearnCovarianceType; weightConcentrationPriorType: WeightConcentrationPriorType };
   nFeatures: number;
   priors: { weightConcentrationPrior: number; meanPrecisionPrior: number; meanPrior: number[]; degreesOfFreedomPrior: number; covariancePrior: number[] };
   weightConcentration: number[] | number[][];
@@ -61,6 +66,8 @@ export interface BayesianGaussianMixtureJSON {
   history: number[];
 }
 
+/** GaussianMixture's options for partialFit, which this model does not have. */
+const ONLINE_KEYS = ['learningDecay', 'learningOffset'] as const;
 const PRIOR_KEYS = ['weightConcentrationPriorType', 'weightConcentrationPrior', 'meanPrecisionPrior', 'meanPrior', 'degreesOfFreedomPrior', 'covariancePrior'] as const;
 
 /** GaussianMixture's machinery (input checks, backends, workers, scoring, sampling) fitting the variational estimator. */
@@ -109,6 +116,9 @@ export class BayesianGaussianMixture {
     const priorOptions: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(options)) {
       if (value === undefined) continue;
+      if ((ONLINE_KEYS as readonly string[]).includes(key)) {
+        throw new TypeError(`Unknown option ${JSON.stringify(key)}: it sets partialFit's step sizes, and BayesianGaussianMixture has no online update.`);
+      }
       // Prior arrays are copied: a later change to the caller's arrays does not reach the model.
       if ((PRIOR_KEYS as readonly string[]).includes(key)) priorOptions[key] = plainCopy(value);
       else shared[key] = value;
@@ -130,20 +140,23 @@ export class BayesianGaussianMixture {
   }
 
   /** The resolved options: the shared ones with defaults filled in, and the prior options as given. */
-  get options(): Readonly<ResolvedOptions & BayesianPriorOptions> {
-    return { ...this.core.options, weightConcentrationPriorType: 'dirichlet_process', ...this.priorOptions };
+  get options(): Readonly<SharedOptions & BayesianPriorOptions> {
+    const { learningDecay: _d, learningOffset: _o, ...shared } = this.core.options;
+    return { ...shared, weightConcentrationPriorType: 'dirichlet_process', ...this.priorOptions };
   }
 
   /**
    * Fits the variational posterior: `nInit` runs (one when warmStart continues a fit), the one with
-   * the highest lower bound kept. X: n x d with n >= nComponents, finite values. Never mutates X.
+   * the highest lower bound kept. X: n x d with n >= nComponents, finite values, or a chunk source
+   * `{ cols, chunks }` as GaussianMixture.fit takes (then the default priors and the start come from
+   * its reservoir sample of up to 100 000 rows, and every update from passes over all rows). Never mutates X.
    */
-  async fit(X: MatrixInput, fitOptions: FitOptions = {}): Promise<this> {
+  async fit(X: MatrixInput | ChunkSource, fitOptions: FitOptions = {}): Promise<this> {
     await this.core.fit(X, fitOptions);
     return this;
   }
 
-  /** fit(X) then the labels of X. */
+  /** fit(X) then the labels of X (in memory). */
   async fitPredict(X: MatrixInput, fitOptions: FitOptions = {}): Promise<Int32Array> {
     await this.fit(X, fitOptions);
     return this.predict(X);
@@ -243,12 +256,13 @@ export class BayesianGaussianMixture {
 
   toJSON(): BayesianGaussianMixtureJSON {
     const base = this.core.toJSON();
+    const { learningDecay: _d, learningOffset: _o, ...shared } = base.options;
     const m = this.variational('toJSON');
     const priors = this.resolvedPriors;
     return {
       format: 'gmm-wasm/bayesian-model',
       version: 1,
-      options: { ...base.options, covarianceType: m.type as SklearnCovarianceType, ...this.priorOptions, weightConcentrationPriorType: m.priorType } as BayesianGaussianMixtureJSON['options'],
+      options: { ...shared, covarianceType: m.type as SklearnCovarianceType, ...this.priorOptions, weightConcentrationPriorType: m.priorType } as BayesianGaussianMixtureJSON['options'],
       nFeatures: m.d,
       priors,
       weightConcentration: this.weightConcentration,

@@ -174,6 +174,7 @@ describe('bad options and priors', () => {
       [{ init: { means: [[0]] } }, /init must be/],
       [{ tol: -1 }, /tol must be a finite number >= 0, got -1/],
       [{ prior: 1 }, /Unknown option "prior"/],
+      [{ learningDecay: 0.7 }, /Unknown option "learningDecay": it sets partialFit's step sizes/],
     ];
     for (const [o, message] of cases) expect(() => new BayesianGaussianMixture(o as never), JSON.stringify(o)).toThrow(message);
   });
@@ -226,5 +227,21 @@ describe('workers (built package: the worker script is dist/worker.js)', () => {
       one.dispose();
       two.dispose();
     }
+  });
+});
+
+describe('chunk sources', () => {
+  it('a source of at most 100 000 rows fits as the same rows in memory (scikit-learn trajectory)', async () => {
+    const source = {
+      cols: 4,
+      chunks: function* () {
+        for (let i = 0; i < iris.X.length; i += 7) yield iris.X.slice(i, i + 7);
+      },
+    };
+    const m = new BayesianGaussianMixture({ ...base, maxIter: 6, tol: 0 });
+    await m.fit(source);
+    expectRel(m.means, iris.trajectory[5].means, 1e-8, 'means');
+    expectRel(m.weightConcentration, iris.trajectory[5].weightConcentration, 1e-8, 'weightConcentration');
+    expect(relScalar(m.lowerBound, iris.trajectory[5].lowerBound)).toBeLessThanOrEqual(1e-8);
   });
 });
