@@ -84,8 +84,15 @@ class VariationalMixture extends GaussianMixture {
     const type = o.covarianceType as SklearnCovarianceType;
     const priors = resolvePriors(this.priorOptions, type, o.nComponents, data, weights);
     const priorType = this.priorOptions.weightConcentrationPriorType ?? 'dirichlet_process';
-    this.resolved = priors;
+    this.pending = priors;
     return new VariationalEstimator(type, o.nComponents, data.cols, o.regCovar, priorType, priors, backend);
+  }
+
+  /** A fit that fails keeps the previous model's priors with its parameters. */
+  override async fit(X: MatrixInput | ChunkSource, fitOptions: FitOptions = {}): Promise<this> {
+    await super.fit(X, fitOptions);
+    this.resolved = this.pending;
+    return this;
   }
 
   get variationalState(): (FitState & { mixture: Variational }) | null {
@@ -96,8 +103,9 @@ class VariationalMixture extends GaussianMixture {
     this.state = state;
   }
 
-  /** The priors of the last fit, or null. */
+  /** The priors of the fitted (or restored) parameters, or null. */
   resolved: ResolvedPriors | null = null;
+  private pending: ResolvedPriors | null = null;
 }
 
 /**
