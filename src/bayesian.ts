@@ -6,6 +6,8 @@ import { GaussianMixture } from './model.js';
 import type { GaussianMixtureOptions, InitStrategy, ResolvedOptions } from './options.js';
 import type { FitEstimator, FitState } from './fit.js';
 import type { ChunkSource } from './sources.js';
+import type { MatrixSource } from './input.js';
+import { asRows } from './input.js';
 import type { ResolvedPriors, Variational, WeightConcentrationPriorType } from './variational.js';
 import { VariationalEstimator, allocateVariational, foldExpectations } from './variational.js';
 import { fillKernel } from './params.js';
@@ -79,10 +81,11 @@ class VariationalMixture extends GaussianMixture {
     super(options);
   }
 
-  protected override estimator(data: Matrix<Float64Array> | Matrix<Float32Array>, weights: Float64Array | null, backend: Backend): FitEstimator {
+  protected override estimator(data: Matrix<Float64Array> | Matrix<Float32Array> | MatrixSource, weights: Float64Array | null, backend: Backend): FitEstimator {
     const o = this.options;
     const type = o.covarianceType as SklearnCovarianceType;
-    const priors = resolvePriors(this.priorOptions, type, o.nComponents, data, weights);
+    // The default priors read every row: a dense copy of an integer, strided or Arrow input.
+    const priors = resolvePriors(this.priorOptions, type, o.nComponents, asRows(data), weights);
     const priorType = this.priorOptions.weightConcentrationPriorType ?? 'dirichlet_process';
     this.pending = priors;
     return new VariationalEstimator(type, o.nComponents, data.cols, o.regCovar, priorType, priors, backend);

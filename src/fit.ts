@@ -12,6 +12,8 @@ import { factorize } from './params.js';
 import { Random } from './random.js';
 import { StartSet } from './starts.js';
 import { GaussianMixtureError } from './errors.js';
+import type { MatrixSource } from './input.js';
+import { asRows } from './input.js';
 
 type Rows = Matrix<Float64Array> | Matrix<Float32Array>;
 
@@ -34,9 +36,11 @@ export const MAX_SURVIVORS = 3;
 export interface FitJob<P extends Mixture = Mixture> {
   /**
    * The rows initialisation works on, loaded in `backend` as `handle`: all rows of an in-memory fit,
-   * or a sample of a chunk source (then `complete` is false).
+   * or a sample of a chunk source (then `complete` is false). A MatrixSource (strided, integer,
+   * Arrow) is copied into a dense matrix only by the initialisations that read every row; init
+   * 'auto' copies only its sample (StartSet).
    */
-  data: Rows;
+  data: Rows | MatrixSource;
   weights: Float64Array | null;
   handle: DataHandle;
   /** Holds `handle`; computes initial statistics and factorises covariances. */
@@ -88,6 +92,7 @@ export async function fitMixture<P extends Mixture = Mixture>(job: FitJob<P>): P
   const settings: EmSettings = { ...o, type: o.covarianceType, init: 0, gainTol: job.gainTol };
   const rng = new Random(job.seed);
   let best: EmRun<P> | null = null;
+  let dense: Rows | null = null;
   const runs = warm ? 1 : o.nInit;
   for (let r = 0; r < runs; r++) {
     const runRng = new Random(rng.fork());
@@ -98,7 +103,7 @@ export async function fitMixture<P extends Mixture = Mixture>(job: FitJob<P>): P
       // Only maximum likelihood (P = Mixture) accepts init 'auto' (FitJob.estimator).
       run = (await autoRun(job as FitJob, r, { ...settings, init: r })) as EmRun<P>;
     } else {
-      const start = estimator.initialize(o.init, { X: data, weights, k, type: o.covarianceType, regCovar: o.regCovar, rng: runRng, backend, handle });
+      const start = estimator.initialize(o.init, { X: (dense ??= asRows(data)), weights, k, type: o.covarianceType, regCovar: o.regCovar, rng: runRng, backend, handle });
       run = await runEm(engine, estimator, start, { ...settings, init: r });
     }
     if (best === null || run.lowerBound > best.lowerBound) best = run;

@@ -1,47 +1,277 @@
-import type { Matrix, MatrixInput } from './types.js';
+import type { ImageDataInput, Matrix, MatrixInput, NumericArray, TypedMatrixInput } from './types.js';
 import { describe } from './errors.js';
+import { isArrowInput, readArrow } from './arrow.js';
 
-/**
- * Validates X and returns a row-major view of it. Typed `{ data, rows, cols }` input is returned
- * without a copy (nothing downstream writes to it); nested arrays are packed into a Float64Array.
- * Throws TypeError for a wrong shape or type, RangeError for non-finite values, naming the first
- * offending row and column.
- */
-export function toMatrix(X: MatrixInput, name = 'X', checkFinite = true): Matrix<Float64Array> | Matrix<Float32Array> {
-  if (X === null || typeof X !== 'object') {
-    throw new TypeError(`${name} must be an array of rows or { data: Float64Array | Float32Array, rows, cols }, got ${describe(X)}.`);
-  }
-  let m: Matrix<Float64Array> | Matrix<Float32Array>;
-  if (!Array.isArray(X) && 'data' in X) {
-    const { data, rows, cols } = X;
-    if (!(data instanceof Float64Array) && !(data instanceof Float32Array)) {
-      throw new TypeError(`${name}.data must be a Float64Array or Float32Array, got ${describe(data)}.`);
-    }
-    if (!Number.isInteger(rows) || rows < 1) throw new RangeError(`${name}.rows must be an integer >= 1, got ${describe(rows)}.`);
-    if (!Number.isInteger(cols) || cols < 1) throw new RangeError(`${name}.cols must be an integer >= 1, got ${describe(cols)}.`);
-    if (data.length !== rows * cols) {
-      throw new RangeError(`${name}.data has length ${data.length}, but rows * cols = ${rows} * ${cols} = ${rows * cols}.`);
-    }
-    m = data instanceof Float64Array ? { data, rows, cols } : { data, rows, cols };
-  } else {
-    m = packRows(X as ArrayLike<ArrayLike<number>>, name);
-  }
-  if (checkFinite) assertFinite(m, name);
-  if (m.rows < 1) throw new RangeError(`${name} must have at least one row.`);
-  return m;
+type Rows = Matrix<Float64Array> | Matrix<Float32Array>;
+
+/** Column j of a block: its element i is `data[offset + i * stride]`. */
+export interface ColumnRef {
+  readonly data: NumericArray;
+  readonly offset: number;
+  readonly stride: number;
 }
 
-/** Throws a RangeError naming the first non-finite value's row and column. */
-export function assertFinite(m: Matrix<Float64Array> | Matrix<Float32Array>, name: string): void {
-  const { data, cols } = m;
-  for (let i = 0; i < data.length; i++) {
-    if (!Number.isFinite(data[i])) {
-      const r = Math.floor(i / cols);
-      throw new RangeError(
-        `${name} contains a non-finite value (${data[i]}) at row ${r}, column ${i - r * cols}; remove or impute missing values first.`,
-      );
+/** Consecutive rows of a matrix source: `rows` of them, one ColumnRef per feature. */
+export interface RowBlock {
+  readonly rows: number;
+  readonly columns: readonly ColumnRef[];
+}
+
+/**
+ * A validated matrix input described where it lies, without a copy: its rows in blocks (one for a
+ * typed matrix, one per Arrow record batch), every feature a strided column of a typed array. The
+ * backends' `load` copies the rows into their own storage (WebAssembly linear memory, or the JS
+ * backend's array) and does the gathering and widening in that copy.
+ */
+export interface MatrixSource {
+  readonly rows: number;
+  readonly cols: number;
+  readonly blocks: readonly RowBlock[];
+  /**
+   * Storage the backends copy the rows into. Integers are widened there rather than in the kernels:
+   * the copy happens anyway, float32 holds every 8- and 16-bit integer exactly (and float64 every
+   * 32-bit one), and the kernels' float32 path widens to float64 before any arithmetic, so an integer
+   * input computes bit for bit what the same values as a Float64Array compute, with no kernel per
+   * element type. True when every column is float32 or an 8/16-bit integer.
+   */
+  readonly float32: boolean;
+  /** The input itself when it already is a dense row-major Float64Array or Float32Array matrix. */
+  readonly dense: Rows | null;
+}
+
+const ELEMENT_TYPES =
+  'Float64Array or Float32Array, or an integer typed array (Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array, Uint32Array)';
+const FORMS =
+  'an array of rows, { data: typed array, rows, cols, stride?, columns? }, an ImageData { data, width, height }, or an Apache Arrow Table / RecordBatch (or { table, columns })';
+
+/** Whether `a` is one of the typed arrays a matrix may hold (NumericArray). */
+export function isNumericArray(a: unknown): a is NumericArray {
+  return (
+    a instanceof Float64Array || a instanceof Float32Array || a instanceof Int32Array || a instanceof Uint32Array ||
+    a instanceof Int16Array || a instanceof Uint16Array || a instanceof Int8Array || a instanceof Uint8Array ||
+    a instanceof Uint8ClampedArray
+  );
+}
+
+/** Whether float32 holds every value of this element type exactly (float32 and 8/16-bit integers). */
+export function fitsFloat32(a: NumericArray): boolean {
+  return !(a instanceof Float64Array || a instanceof Int32Array || a instanceof Uint32Array);
+}
+
+/**
+ * Validates X (any form of MatrixInput) and describes it without copying typed data; nested
+ * arrays are packed into a Float64Array. Throws TypeError for a wrong type or shape and RangeError
+ * for bad sizes, options or non-finite values (unless `finite` is false: the caller checks them
+ * later with assertFinite), naming the parameter (`name`, `name.stride`, ...), the value and what
+ * is allowed; Arrow nulls are a TypeError naming the column and first row.
+ */
+export function readMatrix(X: MatrixInput, name = 'X', finite = true): MatrixSource {
+  if (X === null || typeof X !== 'object') throw new TypeError(`${name} must be ${FORMS}, got ${describe(X)}.`);
+  const s = describeInput(X, name);
+  if (finite) assertFinite(s, name);
+  return s;
+}
+
+function describeInput(X: object, name: string): MatrixSource {
+  if (Array.isArray(X)) return denseSource(packRows(X as ArrayLike<ArrayLike<number>>, name));
+  if (isArrowInput(X)) return readArrow(X, name);
+  const o = X as Partial<TypedMatrixInput & ImageDataInput>;
+  if (o.data !== undefined && o.rows === undefined && (o.width !== undefined || o.height !== undefined)) return readImageData(o, name);
+  if (o.data !== undefined) return readTyped(o, name);
+  throw new TypeError(`${name} must be ${FORMS}, got ${describe(X)}.`);
+}
+
+/**
+ * X as a dense row-major Float64Array or Float32Array matrix: the input itself when it is one,
+ * otherwise a copy (float32 for 8/16-bit integers and float32 columns, else float64). For the code
+ * that reads rows in JavaScript (initialisation, model selection); fitting and scoring load a
+ * MatrixSource into the backend without this copy.
+ */
+export function toMatrix(X: MatrixInput, name = 'X', finite = true): Rows {
+  return denseRows(readMatrix(X, name, finite));
+}
+
+/** A source's rows as a dense matrix: `s.dense`, or a copy in the storage type `s.float32` says. */
+export function denseRows(s: MatrixSource): Rows {
+  if (s.dense) return s.dense;
+  const data = s.float32 ? new Float32Array(s.rows * s.cols) : new Float64Array(s.rows * s.cols);
+  copyRows(s, 0, s.rows, data, 0);
+  return { data, rows: s.rows, cols: s.cols } as Rows;
+}
+
+/** X itself when dense, else its rows as a dense copy (denseRows). */
+export function asRows(X: Rows | MatrixSource): Rows {
+  return 'blocks' in X ? denseRows(X) : X;
+}
+
+/** The given rows of s (increasing indices), in that order, as a dense matrix in s's storage type. */
+export function pickRows(s: MatrixSource, indices: ArrayLike<number>): Rows {
+  const d = s.cols;
+  const data = s.float32 ? new Float32Array(indices.length * d) : new Float64Array(indices.length * d);
+  for (let r = 0; r < indices.length; r++) copyRows(s, indices[r], indices[r] + 1, data, r * d);
+  return { data, rows: indices.length, cols: d } as Rows;
+}
+
+/** The source of a dense matrix (internal callers holding one). */
+export function denseSource(m: Rows): MatrixSource {
+  const columns: ColumnRef[] = [];
+  for (let j = 0; j < m.cols; j++) columns.push({ data: m.data, offset: j, stride: m.cols });
+  return { rows: m.rows, cols: m.cols, blocks: [{ rows: m.rows, columns }], float32: m.data instanceof Float32Array, dense: m };
+}
+
+/**
+ * Writes rows [start, end) of s, row-major, into dst from element `at` on, converting to dst's
+ * element type. Preconditions: 0 <= start <= end <= s.rows; dst has room for (end - start) * s.cols.
+ */
+export function copyRows(s: MatrixSource, start: number, end: number, dst: Float64Array | Float32Array, at: number): void {
+  const d = s.cols;
+  let first = 0; // index of the block's first row in s
+  for (const block of s.blocks) {
+    const lo = Math.max(start, first);
+    const hi = Math.min(end, first + block.rows);
+    if (lo < hi) {
+      const out = at + (lo - start) * d;
+      const base = rowMajorBase(block, d);
+      if (base >= 0) {
+        // Dense row-major rows (any element type): one native copy that also converts.
+        const src = block.columns[0].data;
+        dst.set(src.subarray(base + (lo - first) * d, base + (hi - first) * d), out);
+      } else {
+        for (let j = 0; j < d; j++) {
+          const { data, offset, stride } = block.columns[j];
+          for (let i = lo - first, o = out + j; i < hi - first; i++, o += d) dst[o] = data[offset + i * stride];
+        }
+      }
+    }
+    first += block.rows;
+  }
+}
+
+/** The offset of the block's first element when its columns are dense row-major rows, else -1. */
+function rowMajorBase(block: RowBlock, d: number): number {
+  const c0 = block.columns[0];
+  for (let j = 0; j < d; j++) {
+    const c = block.columns[j];
+    if (c.data !== c0.data || c.stride !== d || c.offset !== c0.offset + j) return -1;
+  }
+  return c0.offset;
+}
+
+/** `{ data, rows, cols, stride?, columns? }`. */
+function readTyped(o: Partial<TypedMatrixInput>, name: string): MatrixSource {
+  const { data, rows, cols } = o;
+  if (!isNumericArray(data)) throw new TypeError(`${name}.data must be a ${ELEMENT_TYPES}, got ${describe(data)}.`);
+  if (!Number.isInteger(rows) || rows! < 1) throw new RangeError(`${name}.rows must be an integer >= 1, got ${describe(rows)}.`);
+  if (!Number.isInteger(cols) || cols! < 1) throw new RangeError(`${name}.cols must be an integer >= 1, got ${describe(cols)}.`);
+  const n = rows!;
+  const c = cols!;
+  const stride = o.stride === undefined ? c : o.stride;
+  if (!Number.isInteger(stride) || stride < c) {
+    throw new RangeError(`${name}.stride must be an integer >= ${name}.cols (${c}), the elements from one row's start to the next; got ${describe(o.stride)}.`);
+  }
+  if (stride === c && data.length !== n * c) {
+    throw new RangeError(`${name}.data has length ${data.length}, but rows * cols = ${n} * ${c} = ${n * c}.`);
+  }
+  const least = (n - 1) * stride + c;
+  if (stride > c && (data.length < least || data.length > n * stride)) {
+    throw new RangeError(`${name}.data has length ${data.length}, but ${n} rows of ${c} columns at stride ${stride} need from ${least} to ${n * stride} elements.`);
+  }
+  const picked = readColumns(o.columns, c, `${name}.columns`);
+  return stridedSource(data, n, stride, picked);
+}
+
+/** ImageData `{ data, width, height }`: RGBA pixels, by default the R, G and B channels. */
+function readImageData(o: Partial<ImageDataInput>, name: string): MatrixSource {
+  const { data, width, height } = o;
+  if (!(data instanceof Uint8ClampedArray) && !(data instanceof Uint8Array)) {
+    throw new TypeError(`${name}.data of an ImageData must be a Uint8ClampedArray or Uint8Array of RGBA pixels, got ${describe(data)}.`);
+  }
+  if (!Number.isInteger(width) || width! < 1) throw new RangeError(`${name}.width must be an integer >= 1, got ${describe(width)}.`);
+  if (!Number.isInteger(height) || height! < 1) throw new RangeError(`${name}.height must be an integer >= 1, got ${describe(height)}.`);
+  const n = width! * height!;
+  if (data.length !== n * 4) {
+    throw new RangeError(`${name}.data has length ${data.length}, but width * height * 4 (RGBA) = ${width} * ${height} * 4 = ${n * 4}.`);
+  }
+  const picked = o.columns === undefined ? [0, 1, 2] : readColumns(o.columns, 4, `${name}.columns`);
+  return stridedSource(data, n, 4, picked);
+}
+
+/** `columns` (default 0..cols-1): distinct integers in [0, cols), at least one. */
+function readColumns(columns: ArrayLike<number> | undefined, cols: number, name: string): number[] {
+  if (columns === undefined) return Array.from({ length: cols }, (_, j) => j);
+  if (columns === null || typeof columns !== 'object' || typeof columns.length !== 'number' || columns.length < 1) {
+    throw new TypeError(`${name} must be a non-empty array of column indices from 0 to ${cols - 1}, got ${describe(columns)}.`);
+  }
+  const seen = new Set<number>();
+  const out: number[] = [];
+  for (let j = 0; j < columns.length; j++) {
+    const v = columns[j];
+    if (!Number.isInteger(v) || v < 0 || v >= cols) {
+      throw new RangeError(`${name}[${j}] must be a column index, an integer from 0 to ${cols - 1}, got ${describe(v)}.`);
+    }
+    if (seen.has(v)) throw new RangeError(`${name} lists column ${v} twice (at ${out.indexOf(v)} and ${j}); each column may be chosen once.`);
+    seen.add(v);
+    out.push(v);
+  }
+  return out;
+}
+
+/** Element (i, j) at data[i * stride + picked[j]]. */
+function stridedSource(data: NumericArray, rows: number, stride: number, picked: number[]): MatrixSource {
+  const d = picked.length;
+  const block = { rows, columns: picked.map((offset) => ({ data, offset, stride })) };
+  const isDense = stride === d && picked.every((p, j) => p === j) && (data instanceof Float64Array || data instanceof Float32Array);
+  const dense = isDense ? ({ data, rows, cols: d } as Rows) : null;
+  return { rows, cols: d, blocks: [block], float32: fitsFloat32(data), dense };
+}
+
+/**
+ * Throws a RangeError naming the row and column of the first non-finite value of X (integer
+ * columns are always finite).
+ */
+export function assertFinite(X: Rows | MatrixSource, name: string): void {
+  let first = 0;
+  for (const block of ('blocks' in X ? X : denseSource(X)).blocks) {
+    checkFinite(block, first, name);
+    first += block.rows;
+  }
+}
+
+/** assertFinite for one block whose first row is row `firstRow` of the input. */
+function checkFinite(block: RowBlock, firstRow: number, name: string): void {
+  const d = block.columns.length;
+  let row = Infinity;
+  let col = 0;
+  const base = rowMajorBase(block, d);
+  if (base >= 0) {
+    const data = block.columns[0].data;
+    if (!(data instanceof Float64Array || data instanceof Float32Array)) return;
+    for (let i = base, end = base + block.rows * d; i < end; i++) {
+      const v = data[i];
+      if (v - v !== 0) {
+        row = Math.floor((i - base) / d);
+        col = i - base - row * d;
+        break;
+      }
+    }
+  } else {
+    // Column by column, keeping the earliest row (first in row-major order).
+    for (let j = 0; j < d; j++) {
+      const { data, offset, stride } = block.columns[j];
+      if (!(data instanceof Float64Array || data instanceof Float32Array)) continue;
+      for (let i = 0, at = offset; i < Math.min(row, block.rows); i++, at += stride) {
+        const v = data[at];
+        if (v - v !== 0) {
+          if (i < row) [row, col] = [i, j];
+          break;
+        }
+      }
     }
   }
+  if (row === Infinity) return;
+  const c = block.columns[col];
+  const v = c.data[c.offset + row * c.stride];
+  throw new RangeError(`${name} contains a non-finite value (${v}) at row ${firstRow + row}, column ${col}; remove or impute missing values first.`);
 }
 
 function packRows(X: ArrayLike<ArrayLike<number>>, name: string): Matrix<Float64Array> {

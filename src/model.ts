@@ -4,7 +4,8 @@ import type { Backend, BackendName } from './backend/types.js';
 import { createBackend, createBackendSync } from './backend/create.js';
 import type { GaussianMixtureOptions, ResolvedOptions } from './options.js';
 import { resolveOptions } from './options.js';
-import { toMatrix, toSampleWeight } from './input.js';
+import { readMatrix, toSampleWeight } from './input.js';
+import type { MatrixSource } from './input.js';
 import type { FitEstimator, FitJob, FitState } from './fit.js';
 import { fitMixture } from './fit.js';
 import { LocalEngine } from './em.js';
@@ -77,14 +78,15 @@ export class GaussianMixture {
 
   /**
    * Estimates the parameters by EM, keeping the best of `nInit` runs, then a final E-step.
-   * X: n x d with n >= nComponents, finite values; or a chunk source `{ cols, chunks }` (see
-   * ChunkSource), streamed through the backend once per EM pass, with initialisation on a seeded
+   * X: n x d with n >= nComponents, finite values, in any form of MatrixInput (README, "Inputs":
+   * its rows are copied only into the backend and workers, init 'auto' copies its sample); or a
+   * chunk source `{ cols, chunks }` (see ChunkSource), streamed through the backend once per EM pass, with initialisation on a seeded
    * reservoir sample of at most SOURCE_SAMPLE_ROWS (100 000) rows drawn in a first pass; a source of
    * at most that many rows fits exactly as the same rows in memory. Never mutates X or sampleWeight.
    */
   async fit(X: MatrixInput | ChunkSource, fitOptions: FitOptions = {}): Promise<this> {
     if (isChunkSource(X)) return this.fitSource(X, fitOptions);
-    const data = toMatrix(X);
+    const data = readMatrix(X);
     const weights = fitOptions.sampleWeight !== undefined ? toSampleWeight(fitOptions.sampleWeight, data.rows) : null;
     const k = this.opts.nComponents;
     const weighted = weights ? weights.reduce((m, v) => m + (v > 0 ? 1 : 0), 0) : data.rows;
@@ -478,8 +480,9 @@ export class GaussianMixture {
     return this.backend;
   }
 
-  private checkedInput(X: MatrixInput, d: number): Matrix<Float64Array> | Matrix<Float32Array> {
-    const data = toMatrix(X);
+  /** X validated and described in place (the backend's `load` makes the one copy), with d columns. */
+  private checkedInput(X: MatrixInput, d: number): MatrixSource {
+    const data = readMatrix(X);
     if (data.cols !== d) {
       throw new RangeError(`X has ${data.cols} columns, but the model was fitted with ${d} features.`);
     }
@@ -491,7 +494,7 @@ export class GaussianMixture {
    * or a chunk source's sample); undefined: maximum likelihood. The variational model (bayesian.ts)
    * supplies its own, whose default priors come from these rows.
    */
-  protected estimator(_data: Matrix<Float64Array> | Matrix<Float32Array>, _weights: Float64Array | null, _backend: Backend): FitEstimator | undefined {
+  protected estimator(_data: Matrix<Float64Array> | Matrix<Float32Array> | MatrixSource, _weights: Float64Array | null, _backend: Backend): FitEstimator | undefined {
     return undefined;
   }
 

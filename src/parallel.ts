@@ -19,6 +19,8 @@ import { SufficientStatistics } from './statistics.js';
 import type { PassEngine } from './em.js';
 import { compileModule } from './wasm/loader.js';
 import { GaussianMixtureError, abortError } from './errors.js';
+import type { MatrixSource } from './input.js';
+import { copyRows, denseSource } from './input.js';
 import type { WorkerReply, WorkerRequest, SerializedError } from './worker.js';
 
 /** A pass engine backed by workers; `close()` terminates them (idempotent). */
@@ -327,7 +329,8 @@ export interface ShardedEngineConfig {
   workers: number;
   /** The main backend's name: the workers run the same kernels. */
   backend: BackendName;
-  data: Matrix<Float64Array> | Matrix<Float32Array>;
+  /** All rows: a dense matrix or a MatrixSource, whose shards are gathered (and widened) for the workers. */
+  data: Matrix<Float64Array> | Matrix<Float32Array> | MatrixSource;
   weights: Float64Array | null;
   k: number;
   family: KernelFamily;
@@ -346,13 +349,15 @@ export async function createShardedEngine(cfg: ShardedEngineConfig): Promise<Sha
   if (n < 2) return null;
   const { data, weights, k, family } = cfg;
   const { rows, cols: d } = data;
+  const source = 'blocks' in data ? data : denseSource(data);
   const pool = await startPool({
     ...cfg,
     workers: n,
     init: (i, module) => {
       const start = Math.floor((i * rows) / n);
       const end = Math.floor(((i + 1) * rows) / n);
-      const X = data.data.slice(start * d, end * d) as Float64Array | Float32Array;
+      const X = source.float32 ? new Float32Array((end - start) * d) : new Float64Array((end - start) * d);
+      copyRows(source, start, end, X, 0);
       const w = weights ? weights.slice(start, end) : null;
       const transfer: Transferable[] = [X.buffer];
       if (w) transfer.push(w.buffer);

@@ -2,6 +2,8 @@ import type { Matrix } from './types.js';
 import { Random } from './random.js';
 import { assignNearest, kmeans, sampleIndices, takeRows } from './kmeans.js';
 import { hcPartitions } from './hc.js';
+import type { MatrixSource } from './input.js';
+import { asRows, denseSource, pickRows } from './input.js';
 
 type Rows = Matrix<Float64Array> | Matrix<Float32Array>;
 
@@ -47,19 +49,20 @@ export class StartSet {
   private readonly candidates = new Map<string, Int32Array[]>();
   private precomputedHc: Set<number> | null = null;
 
+  /** X: the data, dense or as a MatrixSource (then only the sample is copied out of it). */
   constructor(
-    X: Rows,
+    X: Rows | MatrixSource,
     weights: Float64Array | null,
     private readonly seed: number,
   ) {
     this.subsampled = X.rows > START_SAMPLE_ROWS;
     if (!this.subsampled) {
-      this.rows = X;
+      this.rows = asRows(X);
       this.weights = weights;
       return;
     }
     const picked = sampleIndices(X.rows, START_SAMPLE_ROWS, new Random(seed ^ 0x5bd1e995));
-    this.rows = takeRows(X, picked);
+    this.rows = pickRows('blocks' in X ? X : denseSource(X), picked);
     this.weights = weights ? Float64Array.from(picked, (i) => weights[i]) : null;
   }
 

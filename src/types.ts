@@ -69,11 +69,61 @@ export interface Matrix<T extends Float64Array | Float32Array = Float64Array> {
   cols: number;
 }
 
-/** What `fit`, `predict` and friends accept as X. */
-export type MatrixInput =
-  | number[][]
-  | ArrayLike<number>[]
-  | { data: Float64Array | Float32Array; rows: number; cols: number };
+/**
+ * The typed arrays a matrix input may hold. Float32 keeps float32; the integer types are widened
+ * where the backends copy the rows (input.ts).
+ */
+export type NumericArray =
+  | Float64Array
+  | Float32Array
+  | Int32Array
+  | Uint32Array
+  | Int16Array
+  | Uint16Array
+  | Int8Array
+  | Uint8Array
+  | Uint8ClampedArray;
+
+/**
+ * A row-major matrix in a typed array, optionally strided and with a column selection: row i starts
+ * at `data[i * stride]` (`stride` defaults to `cols`, and must be >= cols), its columns are the next
+ * `cols` elements, and `columns` (default all) picks which of them, in which order, are the features.
+ * RGBA pixels fitted as RGB: `{ data, rows, cols: 3, stride: 4 }` or `{ data, rows, cols: 4, columns: [0, 1, 2] }`.
+ */
+export interface TypedMatrixInput {
+  data: NumericArray;
+  rows: number;
+  cols: number;
+  stride?: number;
+  columns?: ArrayLike<number>;
+}
+
+/** A canvas ImageData (or anything shaped like it): RGBA pixels, fitted as RGB unless `columns` says otherwise. */
+export interface ImageDataInput {
+  data: Uint8ClampedArray | Uint8Array;
+  width: number;
+  height: number;
+  columns?: ArrayLike<number>;
+}
+
+/**
+ * An Apache Arrow Table or RecordBatch (`apache-arrow`, detected by shape, never imported), with a
+ * selection of its columns by name: `{ table, columns: ['x', 'y'] }`.
+ */
+export interface ArrowInput {
+  table: ArrowTableLike;
+  columns?: readonly string[];
+}
+
+/** The part of apache-arrow's Table / RecordBatch that is read (input.ts). */
+export interface ArrowTableLike {
+  readonly numRows: number;
+  readonly schema: { readonly fields: readonly { readonly name: string }[] };
+  getChildAt(index: number): unknown;
+}
+
+/** What `fit`, `predict` and friends accept as X (README, "Inputs"). */
+export type MatrixInput = number[][] | ArrayLike<number>[] | TypedMatrixInput | ImageDataInput | ArrowTableLike | ArrowInput;
 
 export function kernelFamily(type: CovarianceType): KernelFamily {
   return DESCRIPTORS.get(type)!.family;

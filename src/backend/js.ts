@@ -1,6 +1,8 @@
 import type { KernelFamily, Matrix } from '../types.js';
 import type { Backend, DataHandle, KernelParams, Stats } from './types.js';
 import { choleskyLower, inverseTransposeLower } from '../linalg.js';
+import type { MatrixSource } from '../input.js';
+import { copyRows, denseSource } from '../input.js';
 
 const LOG_2PI = Math.log(2 * Math.PI);
 /** Rows per block, as in the WebAssembly kernels (assembly/block.ts). */
@@ -21,7 +23,8 @@ interface JsHandle extends DataHandle {
  * per row and component (r = e * (1 / s)), and the statistics accumulated straight from the block, no
  * n x k matrix. Typed arrays only; nothing is allocated per row or per pass. Float32 data stay
  * float32 (widened a block at a time). The log-densities are computed in the kernels' operation
- * order, so the two backends agree to rounding.
+ * order, so the two backends agree to rounding. Integer inputs are widened in `load`'s copy
+ * (MatrixSource.float32 says why).
  */
 export class JsBackend implements Backend {
   readonly name = 'js' as const;
@@ -52,9 +55,12 @@ export class JsBackend implements Backend {
   private diff = new Float64Array(0);
   private disposed = false;
 
-  load(X: Matrix<Float64Array> | Matrix<Float32Array>, weights: Float64Array | null): DataHandle {
+  load(X: Matrix<Float64Array> | Matrix<Float32Array> | MatrixSource, weights: Float64Array | null): DataHandle {
     this.live();
-    const h: JsHandle = { owner: this, rows: X.rows, cols: X.cols, weighted: weights !== null, X: X.data.slice(0, X.rows * X.cols), w: weights ? weights.slice() : null };
+    const s = 'blocks' in X ? X : denseSource(X);
+    const data = s.float32 ? new Float32Array(s.rows * s.cols) : new Float64Array(s.rows * s.cols);
+    copyRows(s, 0, s.rows, data, 0);
+    const h: JsHandle = { owner: this, rows: s.rows, cols: s.cols, weighted: weights !== null, X: data, w: weights ? weights.slice() : null };
     return h;
   }
 

@@ -1,5 +1,6 @@
 import type { KernelFamily, Matrix } from '../types.js';
 import { SufficientStatistics } from '../statistics.js';
+import type { MatrixSource } from '../input.js';
 
 /**
  * Parameters in the layout the kernels read, packed once per parameter set (params.ts) and passed
@@ -52,11 +53,13 @@ export interface Backend {
   readonly name: BackendName;
 
   /**
-   * Loads rows to work on. `weights` (length rows, non-negative) are per-sample weights, or null for
-   * all ones. The backend copies what it needs (a matrix from `allocateData` is used in place), so
-   * the caller may reuse or mutate X afterwards.
+   * Loads rows to work on: a dense matrix or a validated MatrixSource (strided, integer, Arrow
+   * batches), which the backend gathers and widens into its own storage in the one copy it makes
+   * (float32 when `X.float32`, else float64). `weights` (length rows, non-negative) are per-sample
+   * weights, or null for all ones. A matrix from `allocateData` is used in place; otherwise the
+   * caller may reuse or mutate X afterwards.
    */
-  load(X: Rows, weights: Float64Array | null): DataHandle;
+  load(X: Rows | MatrixSource, weights: Float64Array | null): DataHandle;
 
   /** Frees a handle's storage; the handle must not be used afterwards. */
   release(h: DataHandle): void;

@@ -1,6 +1,8 @@
 import type { Matrix } from '../types.js';
 import type { Backend, DataHandle, KernelParams, Stats } from './types.js';
 import { instantiate, type GmmKernels } from '../wasm/loader.js';
+import type { MatrixSource } from '../input.js';
+import { copyRows } from '../input.js';
 
 type Rows = Matrix<Float64Array> | Matrix<Float32Array>;
 
@@ -60,7 +62,7 @@ interface Work {
  * parameters, statistics and scratch of a call, one for Cholesky batches. Memory grows only when a
  * block needs more room, never inside a kernel loop; every typed-array view is re-created after it
  * grows. Results are copied out into the caller's arrays. Float32 data stay float32 (the kernels
- * widen 8 rows at a time).
+ * widen 8 rows at a time); integer, strided and Arrow inputs are gathered and widened in `load`.
  */
 export class WasmBackend implements Backend {
   private kernels: GmmKernels | null;
@@ -119,12 +121,14 @@ export class WasmBackend implements Backend {
     return sizes.reduce((sum, n) => sum + align16(n * 8), 0);
   }
 
-  load(X: Rows, weights: Float64Array | null): DataHandle {
+  load(X: Rows | MatrixSource, weights: Float64Array | null): DataHandle {
     this.live();
     const { rows, cols } = X;
-    const f32 = X.data instanceof Float32Array;
+    const source = 'blocks' in X ? X : null;
+    const dense = source ? source.dense : (X as Rows);
+    const f32 = source ? source.float32 : dense!.data instanceof Float32Array;
     const pin = this.pinned;
-    const inPlace = pin !== null && X.data === pin.data && pin.data.buffer === this.memory!.buffer && rows === pin.rows && cols === pin.cols;
+    const inPlace = pin !== null && dense !== null && dense.data === pin.data && pin.data.buffer === this.memory!.buffer && rows === pin.rows && cols === pin.cols;
     const xBytes = align16(rows * cols * (f32 ? 4 : 8));
     const wBytes = weights ? rows * 8 : 0;
     let block = -1;
@@ -136,8 +140,10 @@ export class WasmBackend implements Backend {
     } else {
       xAt = block = this.allocate(xBytes + wBytes, `X of ${rows} x ${cols}`);
       if (weights) wAt = xAt + xBytes;
-      if (f32) new Float32Array(this.memory!.buffer, xAt, rows * cols).set(X.data.subarray(0, rows * cols));
-      else this.f64.set(X.data.subarray(0, rows * cols), xAt / 8);
+      // Strided, integer and Arrow rows are gathered and widened in this copy, which happens anyway.
+      const into = f32 ? new Float32Array(this.memory!.buffer, xAt, rows * cols) : this.f64.subarray(xAt / 8, xAt / 8 + rows * cols);
+      if (source) copyRows(source, 0, rows, into, 0);
+      else into.set(dense!.data.subarray(0, rows * cols));
     }
     if (weights) this.f64.set(weights.subarray(0, rows), wAt / 8);
     const h: WasmHandle = { owner: this, rows, cols, weighted: weights !== null, X: xAt, w: wAt, f32, block };
