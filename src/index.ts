@@ -5,7 +5,7 @@ export { BayesianGaussianMixture } from './bayesian.js';
 export type { BayesianGaussianMixtureOptions, BayesianGaussianMixtureJSON, BayesianPriorOptions, WeightConcentrationPriorType } from './bayesian.js';
 export { GaussianMixtureError } from './errors.js';
 export type { GaussianMixtureErrorCode } from './errors.js';
-export type { CovarianceType, SklearnCovarianceType, Matrix, MatrixInput } from './types.js';
+export type { CovarianceType, SklearnCovarianceType, Matrix, MatrixInput, NumericArray, TypedMatrixInput, ImageDataInput, ArrowInput, ArrowTableLike } from './types.js';
 export type { MclustModel } from './covariance-models.js';
 export { MCLUST_MODELS } from './covariance-models.js';
 export { selectModel } from './select.js';
