@@ -151,7 +151,7 @@ describe('integer typed arrays equal the same values as Float64Array', () => {
   });
 
   it('workers: 2 (the built package) equal workers: 1 on the Float64Array', async () => {
-    const { GaussianMixture: Built } = built as typeof Src;
+    const { GaussianMixture: Built } = built as unknown as typeof Src;
     const opts = { nComponents: 3, seed: 4, backend: 'wasm' as const };
     const ref = await new Built(opts).fit(f64);
     const two = await new Built({ ...opts, workers: 2 }).fit({ data: Int16Array.from(base), rows: n, cols: d });
