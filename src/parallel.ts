@@ -453,13 +453,15 @@ export class ChunkWorkers {
    * The statistics of m's rows at p, computed in the workers (one piece each; fewer pieces than
    * workers for a chunk with fewer rows). m is copied before this returns.
    */
-  pass(m: Matrix<Float64Array> | Matrix<Float32Array>, p: KernelParams): Promise<Stats[]> {
+  pass(m: MatrixSource, p: KernelParams): Promise<Stats[]> {
     const { k, d, family } = this;
     const pieces = Math.min(this.pool.size, m.rows);
     const work = this.pool.shards.slice(0, pieces).map((shard, i) => {
       const start = Math.floor((i * m.rows) / pieces);
       const end = Math.floor(((i + 1) * m.rows) / pieces);
-      const X = { data: m.data.slice(start * d, end * d), rows: end - start, cols: d } as Matrix<Float64Array> | Matrix<Float32Array>;
+      const data = m.float32 ? new Float32Array((end - start) * d) : new Float64Array((end - start) * d);
+      copyRows(m, start, end, data, 0);
+      const X = { data, rows: end - start, cols: d } as Matrix<Float64Array> | Matrix<Float32Array>;
       const N = new Float64Array(k);
       const S1 = new Float64Array(k * d);
       const S2 = new Float64Array(family === 'tri' ? k * d * d : k * d);

@@ -3,7 +3,8 @@ import type { Backend, KernelParams, Stats } from './backend/types.js';
 import { createStats } from './backend/types.js';
 import type { PassEngine } from './em.js';
 import type { ChunkWorkers } from './parallel.js';
-import { assertFinite, toMatrix } from './input.js';
+import type { MatrixSource } from './input.js';
+import { assertFinite, denseRows, readMatrix } from './input.js';
 import { Random } from './random.js';
 import { abortError, describe } from './errors.js';
 
@@ -11,8 +12,9 @@ import { abortError, describe } from './errors.js';
  * Data given as a sequence of chunks instead of one matrix: a file read piece by piece, a database
  * cursor, rows generated on the fly. `chunks()` is called again for every pass over the data and
  * must yield the same rows in the same order each time (EM's monotone log-likelihood depends on it);
- * each item is any matrix input `fit` accepts, with `cols` columns. Memory is bounded by the largest
- * chunk, not by the number of rows.
+ * each item is any matrix input `fit` accepts, with `cols` columns (e.g. an Arrow table's record
+ * batches: `chunks: () => table.batches`). Memory is bounded by the largest chunk, not by the
+ * number of rows.
  */
 export interface ChunkSource {
   /** Number of columns of every chunk. */
@@ -36,13 +38,14 @@ export function checkSource(source: ChunkSource, name = 'X'): void {
 }
 
 /**
- * Calls `each` with every chunk of `source` in order, converted and checked (`cols` columns, and
- * finite values unless `checkFinite` is false); returns the number of rows. Stops with an AbortError between chunks when `signal` fires.
+ * Calls `each` with every chunk of `source` in order, checked (`cols` columns, and finite values
+ * unless `checkFinite` is false) and described in place (readMatrix: the backend's load makes the
+ * one copy); returns the number of rows. Stops with an AbortError between chunks when `signal` fires.
  */
 export async function forEachChunk(
   source: ChunkSource,
   signal: AbortSignal | undefined,
-  each: (m: Matrix<Float64Array> | Matrix<Float32Array>, index: number) => void | Promise<void>,
+  each: (m: MatrixSource, index: number) => void | Promise<void>,
   checkFinite = true,
 ): Promise<number> {
   const iterable = source.chunks();
@@ -55,7 +58,7 @@ export async function forEachChunk(
     if (signal?.aborted) throw abortError(signal);
     // An empty chunk (e.g. the remainder of a reader) carries no rows: skip it.
     if (isEmpty(item)) continue;
-    const m = toMatrix(item, `chunk ${index}`, checkFinite);
+    const m = readMatrix(item, `chunk ${index}`, checkFinite);
     if (m.cols !== source.cols) {
       throw new RangeError(`chunk ${index} has ${m.cols} columns, but the source declares cols = ${source.cols}.`);
     }
@@ -69,7 +72,9 @@ export async function forEachChunk(
 
 function isEmpty(item: unknown): boolean {
   if (Array.isArray(item)) return item.length === 0;
-  return item !== null && typeof item === 'object' && (item as { rows?: unknown }).rows === 0;
+  if (item === null || typeof item !== 'object') return false;
+  const { rows, numRows, table } = item as { rows?: unknown; numRows?: unknown; table?: { numRows?: unknown } };
+  return rows === 0 || numRows === 0 || table?.numRows === 0;
 }
 
 /**
@@ -87,7 +92,8 @@ export async function sampleSource(
   let store = new Float64Array(Math.min(size, 1024) * d);
   const rng = new Random(seed);
   let seen = 0;
-  const rows = await forEachChunk(source, signal, (m) => {
+  const rows = await forEachChunk(source, signal, (chunk) => {
+    const m = denseRows(chunk); // a copy only for integer, strided and Arrow chunks, in this first pass
     for (let i = 0; i < m.rows; i++, seen++) {
       let slot = seen;
       if (seen >= size) {

@@ -260,7 +260,42 @@ describe('a Parquet file (parquet-wasm) read into Arrow fits as the matrix', () 
     const read = tableFromIPC(readParquet(file, { batchSize: 100 }).intoIPCStream());
     expect(read.numRows).toBe(n);
     expect(read.batches.length).toBeGreaterThanOrEqual(4);
-    for (const backend of BACKENDS) await expectSameAsReference(read, f64, { nComponents: 3, seed: 3, backend });
+    for (const backend of BACKENDS) {
+      const opts = { nComponents: 3, seed: 3, backend };
+      const ref = await expectSameAsReference(read, f64, opts);
+      // In chunks: one record batch at a time through the backend, every EM pass (fit({ cols, chunks })).
+      const chunked = await new GaussianMixture(opts).fit({ cols: 3, chunks: () => read.batches });
+      expectSameFit(ref, chunked, 1e-10);
+      expect(Array.from(chunked.predict(read))).toEqual(Array.from(ref.predict(f64)));
+    }
+  });
+});
+
+describe('chunk sources of integer, strided and Arrow chunks', () => {
+  it('equal the in-memory Float64Array fit (1e-10), sync and async', async () => {
+    const rgba = new Uint8ClampedArray(n * 4);
+    for (let i = 0; i < n; i++) for (let j = 0; j < 4; j++) rgba[i * 4 + j] = j < 3 ? base[i * 3 + j] : 255;
+    const cut = [0, 1, 130, 131, 300, n];
+    const pieces = (i: number): MatrixInput => {
+      const [s, e] = [cut[i], cut[i + 1]];
+      const rows = e - s;
+      switch (i % 4) {
+        case 0: return { data: Uint8Array.from(base.subarray(s * 3, e * 3)), rows, cols: 3 };
+        case 1: return { data: rgba.subarray(s * 4, e * 4), rows, cols: 3, stride: 4 };
+        case 2: return tableFromArrays({ a: Int16Array.from({ length: rows }, (_, r) => base[(s + r) * 3]), b: Float32Array.from({ length: rows }, (_, r) => base[(s + r) * 3 + 1]), c: Float64Array.from({ length: rows }, (_, r) => base[(s + r) * 3 + 2]) });
+        default: return { data: rgba.subarray(s * 4, e * 4), width: rows, height: 1 };
+      }
+    };
+    const items = Array.from({ length: cut.length - 1 }, (_, i) => pieces(i));
+    for (const backend of BACKENDS) {
+      const opts = { nComponents: 3, seed: 12, backend };
+      const ref = await new GaussianMixture(opts).fit(f64);
+      expectSameFit(ref, await new GaussianMixture(opts).fit({ cols: 3, chunks: () => items }), 1e-10);
+      const chunks = async function* () {
+        for (const item of items) yield item;
+      };
+      expectSameFit(ref, await new GaussianMixture(opts).fit({ cols: 3, chunks }), 1e-10);
+    }
   });
 });
 
