@@ -80,8 +80,8 @@ export class GaussianMixture {
    * Estimates the parameters by EM, keeping the best of `nInit` runs, then a final E-step.
    * X: n x d with n >= nComponents, finite values, in any form of MatrixInput (README, "Inputs":
    * its rows are copied only into the backend and workers, init 'auto' copies its sample); or a
-   * chunk source `{ cols, chunks }` (see ChunkSource), streamed through the backend once per EM pass, with initialisation on a seeded
-   * reservoir sample of at most SOURCE_SAMPLE_ROWS (100 000) rows drawn in a first pass; a source of
+   * chunk source `{ cols, chunks }` (see ChunkSource), streamed through the backend once per EM
+   * pass, with initialisation on a seeded reservoir sample of at most SOURCE_SAMPLE_ROWS (100 000) rows drawn in a first pass; a source of
    * at most that many rows fits exactly as the same rows in memory. Never mutates X or sampleWeight.
    */
   async fit(X: MatrixInput | ChunkSource, fitOptions: FitOptions = {}): Promise<this> {

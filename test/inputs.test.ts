@@ -296,6 +296,13 @@ describe('chunk sources of integer, strided and Arrow chunks', () => {
       };
       expectSameFit(ref, await new GaussianMixture(opts).fit({ cols: 3, chunks }), 1e-10);
     }
+    // workers: 2 (the built package): every chunk split across the workers.
+    const { GaussianMixture: Built } = built as unknown as typeof Src;
+    const opts = { nComponents: 3, seed: 12, backend: 'wasm' as const };
+    const ref = await new Built(opts).fit(f64);
+    const two = await new Built({ ...opts, workers: 2 }).fit({ cols: 3, chunks: () => items });
+    expect(two.fitWorkers).toBe(2);
+    expectSameFit(ref, two, 1e-10);
   });
 });
 
