@@ -9,7 +9,7 @@
 import { describe, expect, it } from 'vitest';
 import { Float32, Float64, Int16, Int32, Int64, Table, Utf8, makeVector, tableFromArrays, tableFromIPC, tableToIPC, vectorFromArray } from 'apache-arrow';
 import { Table as WasmTable, WriterPropertiesBuilder, readParquet, writeParquet } from 'parquet-wasm/node';
-import { GaussianMixture, selectModel } from '../src/index.js';
+import { BayesianGaussianMixture, GaussianMixture, selectModel } from '../src/index.js';
 import type { GaussianMixtureOptions } from '../src/options.js';
 import type { MatrixInput, NumericArray } from '../src/types.js';
 // @ts-ignore -- the built package (npm run build), for workers (dist/worker.js); typed through the source.
@@ -138,6 +138,16 @@ describe('integer typed arrays equal the same values as Float64Array', () => {
       const ref = await new GaussianMixture(opts).fit({ data: big, rows: m, cols: d }, { sampleWeight: w });
       const got = await new GaussianMixture(opts).fit({ data: Uint8Array.from(big), rows: m, cols: d }, { sampleWeight: w });
       expectSameFit(ref, got);
+    }
+  });
+
+  it('BayesianGaussianMixture (its default priors read every row)', async () => {
+    for (const backend of BACKENDS) {
+      const opts = { nComponents: 4, seed: 3, backend, init: 'kmeans' as const };
+      const ref = await new BayesianGaussianMixture(opts).fit(f64);
+      const got = await new BayesianGaussianMixture(opts).fit({ data: Uint8Array.from(base), rows: n, cols: d });
+      expectSameFit(ref, got);
+      expect(relDiff(ref.weightConcentration, got.weightConcentration)).toBeLessThanOrEqual(1e-12);
     }
   });
 
