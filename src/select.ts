@@ -31,6 +31,8 @@ export interface SelectionOptions extends Omit<GaussianMixtureOptions, 'nCompone
   covarianceTypes?: CovarianceType[] | 'mclust';
   /** 'bic' (default), 'icl' or 'aic'; lower is better. */
   criterion?: Criterion;
+  /** Progress: called after each distinct candidate is fitted (`done` of `total`, in completion order). */
+  onCandidate?: (info: { done: number; total: number; nComponents: number; covarianceType: CovarianceType }) => void;
 }
 
 export interface SelectionRow {
@@ -87,6 +89,7 @@ export async function selectModel(X: MatrixInput, options: SelectionOptions = {}
     nComponents = [1, 2, 3, 4, 5, 6, 7, 8, 9],
     covarianceTypes = ['full', 'tied', 'diag', 'spherical'],
     criterion = 'bic',
+    onCandidate,
     ...shared
   } = options;
   if (!Array.isArray(nComponents) || nComponents.length === 0 || !nComponents.every((k) => Number.isInteger(k) && k >= 1)) {
@@ -100,6 +103,9 @@ export async function selectModel(X: MatrixInput, options: SelectionOptions = {}
     if (!COVARIANCE_TYPES.includes(t)) {
       throw new RangeError(`covarianceTypes contains ${describe(t)}; allowed: 'mclust' or a list of ${COVARIANCE_TYPES.join(', ')}.`);
     }
+  }
+  if (onCandidate !== undefined && typeof onCandidate !== 'function') {
+    throw new TypeError(`onCandidate must be a function, got ${describe(onCandidate)}.`);
   }
   if (criterion !== 'bic' && criterion !== 'icl' && criterion !== 'aic') {
     throw new RangeError(`criterion must be 'bic', 'icl' or 'aic', got ${describe(criterion)}.`);
@@ -127,9 +133,12 @@ export async function selectModel(X: MatrixInput, options: SelectionOptions = {}
   const starts = new StartSet(data, null, seed);
   const variance = meanColumnVariance(data);
   const workers = Math.min(await resolveWorkerCount(shared.workers ?? 1), jobs.size);
+  let done = 0;
+  const report = (o: ResolvedOptions): void =>
+    onCandidate?.({ done: ++done, total: jobs.size, nComponents: o.nComponents, covarianceType: o.covarianceType });
   const results =
-    (workers >= 2 ? await fitInWorkers(data, variance, [...jobs.values()], starts, gainTol, workers, shared.signal) : null) ??
-    (await fitHere(data, variance, [...jobs.values()], starts, gainTol));
+    (workers >= 2 ? await fitInWorkers(data, variance, [...jobs.values()], starts, gainTol, workers, shared.signal, report) : null) ??
+    (await fitHere(data, variance, [...jobs.values()], starts, gainTol, report));
 
   const byKey = new Map([...jobs.keys()].map((key, i) => [key, results[i]]));
   const table: SelectionRow[] = [];
@@ -157,12 +166,17 @@ export interface CandidateResult {
 }
 
 /** The candidates one after the other on one backend of this thread. */
-async function fitHere(data: Rows, variance: number, jobs: ResolvedOptions[], starts: StartSet, gainTol: number | undefined): Promise<CandidateResult[]> {
+async function fitHere(
+  data: Rows, variance: number, jobs: ResolvedOptions[], starts: StartSet, gainTol: number | undefined, report: (o: ResolvedOptions) => void,
+): Promise<CandidateResult[]> {
   const backend = await createBackend(jobs[0].backend);
   try {
     const handle = backend.load(data, null);
     const out: CandidateResult[] = [];
-    for (const o of jobs) out.push(await fitCandidate(data, variance, o, backend, handle, starts, gainTol));
+    for (const o of jobs) {
+      out.push(await fitCandidate(data, variance, o, backend, handle, starts, gainTol));
+      report(o);
+    }
     return out;
   } finally {
     backend.dispose();
@@ -175,7 +189,8 @@ async function fitHere(data: Rows, variance: number, jobs: ResolvedOptions[], st
  * Returns null when workers cannot be started here (the caller fits on this thread).
  */
 async function fitInWorkers(
-  data: Rows, variance: number, jobs: ResolvedOptions[], starts: StartSet, gainTol: number | undefined, workers: number, signal?: AbortSignal,
+  data: Rows, variance: number, jobs: ResolvedOptions[], starts: StartSet, gainTol: number | undefined, workers: number,
+  signal: AbortSignal | undefined, report: (o: ResolvedOptions) => void,
 ): Promise<CandidateResult[] | null> {
   const o = jobs[0];
   const backendName = backendNameFor(o.backend);
@@ -197,6 +212,7 @@ async function fitInWorkers(
           const reply = await shard.request({ type: 'select-fit', options, gainTol }, []);
           if (reply.type !== 'candidate') throw new Error(`selectModel: unexpected reply '${reply.type}'`);
           out[i] = reply.result;
+          report(jobs[i]);
         }
       }),
     );

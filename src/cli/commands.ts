@@ -1,0 +1,190 @@
+/**
+ * The CLI's commands: fit (model selection on a CSV), predict (a saved model on a CSV) and demo
+ * (fit on the embedded example data). Results go to stdout or the named files, progress and notes
+ * to stderr.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import { GaussianMixture } from '../model.js';
+import { selectModel } from '../select.js';
+import type { GaussianMixtureOptions } from '../options.js';
+import { expandToFull } from '../params.js';
+import { isMclustName } from '../types.js';
+import type { DemoArgs, FitArgs, PredictArgs } from './args.js';
+import { readTable } from './csv.js';
+import type { Table } from './csv.js';
+import { UsageError } from './errors.js';
+import { scatterSvg } from './plot.js';
+import { Progress } from './progress.js';
+import { adjustedRandIndex, fitJson, fitText } from './report.js';
+import type { FitResult } from './report.js';
+
+/** Where the commands write; tests and the entry point pass process streams. */
+export interface Output {
+  out: (text: string) => void;
+  err: (text: string) => void;
+}
+
+function readText(file: string, what: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new UsageError(`${what} '${file}' cannot be read${code === 'ENOENT' ? ': no such file' : `: ${(err as Error).message}`}.`);
+  }
+}
+
+function writeText(file: string, text: string, what: string): void {
+  try {
+    writeFileSync(file, text);
+  } catch (err) {
+    throw new UsageError(`${what} '${file}' cannot be written: ${(err as Error).message}.`);
+  }
+}
+
+/** The saved model: GaussianMixture.toJSON() plus the feature column names, so predict can find them. */
+interface SavedModel extends ReturnType<GaussianMixture['toJSON']> {
+  columns?: string[];
+}
+
+/** The model's covariances as full k x d x d matrices, whatever its covariance type. */
+function fullCovariances(model: GaussianMixture, d: number): Float64Array {
+  const type = model.options.covarianceType;
+  const flat = Float64Array.from((model.covariances as unknown[]).flat(2) as number[]);
+  return isMclustName(type) ? flat : expandToFull(flat, type, model.options.nComponents, d);
+}
+
+/** Model selection on `table`; the progress line counts candidates. */
+async function select(table: Table, file: string, a: Pick<FitArgs, 'k' | 'types' | 'criterion' | 'seed' | 'nInit' | 'workers'>, io: Output): Promise<FitResult> {
+  for (const note of table.notes) io.err(`${file}: ${note}\n`);
+  const X = { data: table.data, rows: table.rows, cols: table.columns.length };
+  let progress: Progress | null = null;
+  const selection = await selectModel(X, {
+    nComponents: a.k,
+    covarianceTypes: a.types,
+    criterion: a.criterion,
+    seed: a.seed,
+    nInit: a.nInit,
+    workers: a.workers,
+    onCandidate: ({ done, total, nComponents, covarianceType }) => {
+      progress ??= new Progress(`fitting ${total} candidate models`, total);
+      progress.update(done, `last: K = ${nComponents} ${covarianceType}`);
+    },
+  }).finally(() => (progress as Progress | null)?.done());
+  const model = selection.best;
+  return {
+    file,
+    table,
+    model,
+    criterion: a.criterion,
+    selection: selection.table,
+    adjustedRandIndex: table.labels === null ? null : adjustedRandIndex(model.predict(X), table.labels),
+  };
+}
+
+/** Median wall time of `repeats` fits of the chosen model on one backend. */
+async function timeFit(X: { data: Float64Array; rows: number; cols: number }, options: GaussianMixtureOptions, repeats: number): Promise<number> {
+  const times: number[] = [];
+  for (let r = 0; r < repeats; r++) {
+    const model = new GaussianMixture(options);
+    const t0 = performance.now();
+    await model.fit(X);
+    times.push(performance.now() - t0);
+    model.dispose();
+  }
+  times.sort((x, y) => x - y);
+  return times[Math.floor(times.length / 2)];
+}
+
+/** `--bench`: the chosen model refitted on the WebAssembly and the JS backend, median of 5 after a warm-up. */
+async function bench(r: FitResult, seed: number, io: Output): Promise<string> {
+  const X = { data: r.table.data, rows: r.table.rows, cols: r.table.columns.length };
+  const o = r.model.options;
+  const options: GaussianMixtureOptions = { nComponents: o.nComponents, covarianceType: o.covarianceType, seed };
+  io.err('timing the chosen model on the wasm and js backends (--bench)...\n');
+  await timeFit(X, { ...options, backend: 'wasm' }, 1);
+  await timeFit(X, { ...options, backend: 'js' }, 1);
+  const wasm = await timeFit(X, { ...options, backend: 'wasm' }, 5);
+  const js = await timeFit(X, { ...options, backend: 'js' }, 5);
+  return `  fit time (median of 5): wasm ${wasm.toFixed(2)} ms | js ${js.toFixed(2)} ms | js/wasm ${(js / wasm).toFixed(2)}x`;
+}
+
+export async function fitCommand(a: FitArgs, io: Output): Promise<void> {
+  const table = readTable(readText(a.file, 'file'), a.file, { columns: a.columns, labelColumn: a.labelColumn });
+  const r = await select(table, a.file, a, io);
+  const d = table.columns.length;
+  if (a.save !== undefined) {
+    const saved: SavedModel = { ...r.model.toJSON(), columns: table.columns };
+    writeText(a.save, `${JSON.stringify(saved)}\n`, '--save');
+  }
+  if (a.plot !== undefined) {
+    const o = r.model.options;
+    const svg = scatterSvg({
+      data: table.data, rows: table.rows, cols: d, columns: table.columns, labels: r.model.predict({ data: table.data, rows: table.rows, cols: d }),
+      means: r.model.means, covariances: fullCovariances(r.model, d), title: `${a.file}: K = ${o.nComponents}, ${o.covarianceType}`,
+    });
+    writeText(a.plot, svg, '--plot');
+  }
+  if (a.json) io.out(`${JSON.stringify(fitJson(r), null, 2)}\n`);
+  else io.out(`${fitText(r)}\n`);
+  if (a.bench) io.out(`${await bench(r, a.seed, io)}\n`);
+  if (!a.json && a.save !== undefined) io.out(`model written to ${a.save}\n`);
+  if (!a.json && a.plot !== undefined) io.out(`plot written to ${a.plot}\n`);
+  r.model.dispose();
+}
+
+export async function predictCommand(a: PredictArgs, io: Output): Promise<void> {
+  let saved: SavedModel;
+  let model: GaussianMixture;
+  try {
+    saved = JSON.parse(readText(a.model, '--model')) as SavedModel;
+    model = GaussianMixture.fromJSON(saved);
+  } catch (err) {
+    if (err instanceof UsageError) throw err;
+    throw new UsageError(`--model '${a.model}' is not a model written by gmm-wasm fit --save: ${(err as Error).message}`);
+  }
+  const columns = a.columns ?? saved.columns;
+  const table = readTable(readText(a.file, 'file'), a.file, { columns, noLabels: true });
+  for (const note of table.notes) io.err(`${a.file}: ${note}\n`);
+  const d = table.columns.length;
+  if (d !== saved.nFeatures) {
+    throw new UsageError(
+      `${a.file}: the model was fitted on ${saved.nFeatures} columns, the file gives ${d} (${table.columns.join(', ')}); choose them with --columns.`,
+    );
+  }
+  const X = { data: table.data, rows: table.rows, cols: d };
+  const labels = model.predict(X);
+  const k = model.options.nComponents;
+  const lines: string[] = [a.proba ? ['label', ...Array.from({ length: k }, (_, c) => `proba_${c}`)].join(',') : 'label'];
+  if (a.proba) {
+    const p = model.predictProba(X).data;
+    for (let i = 0; i < table.rows; i++) {
+      let line = String(labels[i]);
+      for (let c = 0; c < k; c++) line += `,${p[i * k + c]}`;
+      lines.push(line);
+    }
+  } else {
+    for (let i = 0; i < table.rows; i++) lines.push(String(labels[i]));
+  }
+  const text = `${lines.join('\n')}\n`;
+  if (a.out !== undefined) writeText(a.out, text, '--out');
+  else io.out(text);
+  model.dispose();
+}
+
+const DEMO_SETTINGS: Pick<FitArgs, 'k' | 'types' | 'criterion' | 'seed' | 'nInit' | 'workers'> = {
+  k: [1, 2, 3, 4, 5, 6], types: ['full', 'tied', 'diag', 'spherical'], criterion: 'bic', seed: 1, nInit: 1, workers: 1,
+};
+
+/** The embedded Old Faithful and iris data (package root data/), as `gmm-wasm fit` with K = 1..6 shows them. */
+export async function demoCommand(a: DemoArgs, io: Output): Promise<void> {
+  io.out('gmm-wasm: Gaussian mixtures by EM (WebAssembly kernels, TypeScript baseline)\n');
+  for (const [name, file] of [['Old Faithful', 'faithful.csv'], ['iris', 'iris.csv']]) {
+    const path = new URL(`../../data/${file}`, import.meta.url);
+    const table = readTable(readFileSync(path, 'utf8'), file);
+    const r = await select(table, `${name} (data/${file})`, DEMO_SETTINGS, io);
+    io.out(`\n=== ${fitText(r)}\n`);
+    if (a.bench) io.out(`${await bench(r, 1, io)}\n`);
+    r.model.dispose();
+  }
+}
