@@ -129,9 +129,10 @@ function spawnWeb(events: PortEvents): Port {
 }
 
 function nodeSpawner(WorkerCtor: new (url: URL) => NodeWorker): Spawn {
-  // Not the literal bundler pattern on purpose: this branch only runs in Node, from dist/.
+  // Not the literal bundler pattern on purpose: this branch only runs in Node, from dist/. The magic
+  // comment keeps webpack from treating the expression as a dependency ("Critical dependency").
   const file = './worker.js';
-  const url = new URL(file, import.meta.url);
+  const url = new URL(/* webpackIgnore: true */ file, import.meta.url);
   return (events) => {
     const worker = new WorkerCtor(url);
     const untrack = track();
