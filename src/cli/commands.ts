@@ -58,7 +58,7 @@ function fullCovariances(model: GaussianMixture, d: number): Float64Array {
 async function select(table: Table, file: string, a: Pick<FitArgs, 'k' | 'types' | 'criterion' | 'seed' | 'nInit' | 'workers'>, io: Output): Promise<FitResult> {
   for (const note of table.notes) io.err(`${file}: ${note}\n`);
   const X = { data: table.data, rows: table.rows, cols: table.columns.length };
-  let progress: Progress | null = null;
+  const progress = new Progress('fitting candidate models');
   const selection = await selectModel(X, {
     nComponents: a.k,
     covarianceTypes: a.types,
@@ -66,11 +66,10 @@ async function select(table: Table, file: string, a: Pick<FitArgs, 'k' | 'types'
     seed: a.seed,
     nInit: a.nInit,
     workers: a.workers,
-    onCandidate: ({ done, total, nComponents, covarianceType }) => {
-      progress ??= new Progress(`fitting ${total} candidate models`, total);
-      progress.update(done, `last: K = ${nComponents} ${covarianceType}`);
-    },
-  }).finally(() => (progress as Progress | null)?.done());
+    onCandidate: ({ done, total, nComponents, covarianceType }) => progress.update(done, total, `last: K = ${nComponents} ${covarianceType}`),
+    // On one thread the event loop is busy between candidates: redraw from the EM loop itself.
+    onIteration: () => progress.tick(),
+  }).finally(() => progress.done());
   const model = selection.best;
   return {
     file,

@@ -7,6 +7,8 @@ import { performance } from 'node:perf_hooks';
 
 /** Nothing is shown before this many milliseconds. */
 const QUIET_MS = 1000;
+/** A terminal bar is redrawn at most this often. */
+const REDRAW_MS = 100;
 const BAR = 24;
 
 export interface ProgressStream {
@@ -17,20 +19,18 @@ export interface ProgressStream {
 
 export class Progress {
   private readonly t0 = performance.now();
-  private lastLine = -Infinity;
+  private lastDraw = -Infinity;
   private shown = false;
   private state = { done: 0, total: 0, detail: '' };
-  /** Redraws the elapsed time while a long step runs (when the event loop is free, e.g. fits in workers). */
+  /** Redraws the elapsed time while a long step runs and the event loop is free (fits in workers). */
   private readonly timer: ReturnType<typeof setInterval>;
 
-  /** `label` names the work ("fitting 24 candidates"); `stream` defaults to process.stderr. */
+  /** `label` names the work ("fitting candidate models"); `stream` defaults to process.stderr. */
   constructor(
     private readonly label: string,
-    total: number,
     private readonly stream: ProgressStream = process.stderr,
   ) {
-    this.state.total = total;
-    this.timer = setInterval(() => this.draw(), 250);
+    this.timer = setInterval(() => this.tick(), 250);
     this.timer.unref();
   }
 
@@ -38,26 +38,27 @@ export class Progress {
     return `${((performance.now() - this.t0) / 1000).toFixed(1)} s`;
   }
 
-  /** `done` steps of the total finished; `detail` says what finished last. */
-  update(done: number, detail = ''): void {
-    this.state = { done, total: this.state.total, detail };
-    this.draw();
+  /** `done` of `total` steps finished; `detail` says what finished last. */
+  update(done: number, total: number, detail = ''): void {
+    this.state = { done, total, detail };
+    this.tick();
   }
 
-  private draw(): void {
-    const { done, total, detail } = this.state;
+  /** Redraws if it is time to (cheap: callable once per EM iteration). */
+  tick(): void {
     const now = performance.now();
-    if (now - this.t0 < QUIET_MS) return;
-    const tail = `${done}/${total}${detail ? `  ${detail}` : ''}  ${this.seconds()}`;
+    if (now - this.t0 < QUIET_MS || now - this.lastDraw < (this.stream.isTTY ? REDRAW_MS : QUIET_MS)) return;
+    this.lastDraw = now;
+    const { done, total, detail } = this.state;
+    const tail = `${total > 0 ? `${done}/${total}` : 'starting'}${detail ? `  ${detail}` : ''}  ${this.seconds()}`;
     if (this.stream.isTTY) {
       const filled = total > 0 ? Math.round((BAR * done) / total) : 0;
       const line = `${this.label} [${'#'.repeat(filled)}${'-'.repeat(BAR - filled)}] ${tail}`;
       const width = (this.stream.columns ?? 80) - 1;
       this.stream.write(`\r${line.slice(0, width).padEnd(width)}`);
       this.shown = true;
-    } else if (now - this.lastLine >= QUIET_MS) {
+    } else {
       this.stream.write(`${this.label}: ${tail}\n`);
-      this.lastLine = now;
       this.shown = true;
     }
   }
