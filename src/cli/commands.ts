@@ -12,7 +12,7 @@ import { expandToFull } from '../params.js';
 import { isMclustName } from '../types.js';
 import type { DemoArgs, FitArgs, PredictArgs } from './args.js';
 import { readTable } from './csv.js';
-import type { Table } from './csv.js';
+import type { ReadOptions, Table } from './csv.js';
 import { UsageError } from './errors.js';
 import { scatterSvg } from './plot.js';
 import { Progress } from './progress.js';
@@ -40,6 +40,22 @@ function writeText(file: string, text: string, what: string): void {
   } catch (err) {
     throw new UsageError(`${what} '${file}' cannot be written: ${(err as Error).message}.`);
   }
+}
+
+/**
+ * Parsing cannot report progress while it runs (it is one synchronous call), so a file that will take
+ * more than about a second (~2 MB here) is announced before and timed after.
+ */
+const ANNOUNCE_BYTES = 2_000_000;
+
+function load(file: string, options: ReadOptions, io: Output): Table {
+  const text = readText(file, 'file');
+  const announce = text.length > ANNOUNCE_BYTES;
+  const t0 = performance.now();
+  if (announce) io.err(`reading ${file} (${(text.length / 1e6).toFixed(1)} MB)...\n`);
+  const table = readTable(text, file, options);
+  if (announce) io.err(`read ${table.rows} rows x ${table.columns.length} columns in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
+  return table;
 }
 
 /** The saved model: GaussianMixture.toJSON() plus the feature column names, so predict can find them. */
@@ -109,7 +125,7 @@ async function bench(r: FitResult, seed: number, io: Output): Promise<string> {
 }
 
 export async function fitCommand(a: FitArgs, io: Output): Promise<void> {
-  const table = readTable(readText(a.file, 'file'), a.file, { columns: a.columns, labelColumn: a.labelColumn });
+  const table = load(a.file, { columns: a.columns, labelColumn: a.labelColumn }, io);
   const r = await select(table, a.file, a, io);
   const d = table.columns.length;
   if (a.save !== undefined) {
@@ -143,7 +159,7 @@ export async function predictCommand(a: PredictArgs, io: Output): Promise<void> 
     throw new UsageError(`--model '${a.model}' is not a model written by gmm-wasm fit --save: ${(err as Error).message}`);
   }
   const columns = a.columns ?? saved.columns;
-  const table = readTable(readText(a.file, 'file'), a.file, { columns, noLabels: true });
+  const table = load(a.file, { columns, noLabels: true }, io);
   for (const note of table.notes) io.err(`${a.file}: ${note}\n`);
   const d = table.columns.length;
   if (d !== saved.nFeatures) {
