@@ -66,6 +66,8 @@ describe('command line arguments', () => {
     [['fit', irisPath, '--criterion', 'xic'], /--criterion: expected bic, icl or aic, got 'xic'/],
     [['fit', irisPath, '--seed', '-1'], /--seed/],
     [['fit', irisPath, '--n-init', '1.5'], /--n-init: .*'1.5'/],
+    [['fit', irisPath, '--tol', '0'], /--tol: expected a number > 0, got '0'/],
+    [['fit', irisPath, '--max-iter', 'x'], /--max-iter: .*'x'/],
     [['fit', irisPath, '--columns', 'sepal_length,nope'], /--columns: no column 'nope'/],
     [['fit'], /give the CSV file/],
     [['fit', 'no-such-file.csv'], /'no-such-file.csv' cannot be read: no such file/],

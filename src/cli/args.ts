@@ -28,6 +28,9 @@ fit options:
   --criterion bic|icl|aic  model choice, lower is better (default bic)
   --seed N                 seed of every random choice, 0..4294967295 (default 1)
   --n-init N               EM restarts per candidate (default 1)
+  --tol X                  stop EM when the mean log-likelihood per row changes by less than X
+                           (default: selectModel's rule, a remaining gain below 0.01 in total)
+  --max-iter N             EM iterations per candidate at most (default 1000)
   --columns A,B,...        feature columns by name or 1-based position (default all numeric)
   --label-column NAME      known classes: report the adjusted Rand index against them
   --workers N|auto         fit candidates in N worker threads (default auto)
@@ -57,6 +60,8 @@ export interface FitArgs {
   criterion: Criterion;
   seed: number;
   nInit: number;
+  tol?: number;
+  maxIter?: number;
   columns?: string[];
   labelColumn?: string;
   workers: number | 'auto';
@@ -90,6 +95,8 @@ const FIT_OPTIONS: Options = {
   criterion: { type: 'string' },
   seed: { type: 'string' },
   'n-init': { type: 'string' },
+  tol: { type: 'string' },
+  'max-iter': { type: 'string' },
   columns: { type: 'string' },
   'label-column': { type: 'string' },
   workers: { type: 'string' },
@@ -144,6 +151,12 @@ export function parseTypes(value: string): CovarianceType[] | 'mclust' {
   return [...new Set(types)] as CovarianceType[];
 }
 
+function positiveNumber(flag: string, value: string): number {
+  const x = Number(value);
+  if (value.trim() === '' || !Number.isFinite(x) || x <= 0) throw new UsageError(`--${flag}: expected a number > 0, got '${value}'.`);
+  return x;
+}
+
 function list(flag: string, value: string): string[] {
   const items = value.split(',').map((s) => s.trim());
   if (items.some((s) => s === '')) throw new UsageError(`--${flag}: expected a comma-separated list of column names, got '${value}'.`);
@@ -189,6 +202,8 @@ export function parseCommand(argv: string[]): Command {
       criterion,
       seed: v.seed === undefined ? 1 : integer('seed', v.seed as string, 0, 0xffffffff),
       nInit: v['n-init'] === undefined ? 1 : integer('n-init', v['n-init'] as string, 1, 1000),
+      tol: v.tol === undefined ? undefined : positiveNumber('tol', v.tol as string),
+      maxIter: v['max-iter'] === undefined ? undefined : integer('max-iter', v['max-iter'] as string, 1, 1_000_000),
       columns: v.columns === undefined ? undefined : list('columns', v.columns as string),
       labelColumn: v['label-column'] as string | undefined,
       workers: workers === undefined || workers === 'auto' ? 'auto' : integer('workers', workers, 1, 256),

@@ -71,7 +71,9 @@ function fullCovariances(model: GaussianMixture, d: number): Float64Array {
 }
 
 /** Model selection on `table`; the progress line counts candidates. */
-async function select(table: Table, file: string, a: Pick<FitArgs, 'k' | 'types' | 'criterion' | 'seed' | 'nInit' | 'workers'>, io: Output): Promise<FitResult> {
+type SelectArgs = Pick<FitArgs, 'k' | 'types' | 'criterion' | 'seed' | 'nInit' | 'workers' | 'tol' | 'maxIter'>;
+
+async function select(table: Table, file: string, a: SelectArgs, io: Output): Promise<FitResult> {
   for (const note of table.notes) io.err(`${file}: ${note}\n`);
   const X = { data: table.data, rows: table.rows, cols: table.columns.length };
   const progress = new Progress('fitting candidate models');
@@ -82,6 +84,8 @@ async function select(table: Table, file: string, a: Pick<FitArgs, 'k' | 'types'
     seed: a.seed,
     nInit: a.nInit,
     workers: a.workers,
+    ...(a.tol === undefined ? {} : { tol: a.tol }),
+    ...(a.maxIter === undefined ? {} : { maxIter: a.maxIter }),
     onCandidate: ({ done, total, nComponents, covarianceType }) => progress.update(done, total, `last: K = ${nComponents} ${covarianceType}`),
     // On one thread the event loop is busy between candidates: redraw from the EM loop itself.
     onIteration: () => progress.tick(),
@@ -187,7 +191,7 @@ export async function predictCommand(a: PredictArgs, io: Output): Promise<void> 
   model.dispose();
 }
 
-const DEMO_SETTINGS: Pick<FitArgs, 'k' | 'types' | 'criterion' | 'seed' | 'nInit' | 'workers'> = {
+const DEMO_SETTINGS: SelectArgs = {
   k: [1, 2, 3, 4, 5, 6], types: ['full', 'tied', 'diag', 'spherical'], criterion: 'bic', seed: 1, nInit: 1, workers: 1,
 };
 

@@ -50,7 +50,7 @@ export class Progress {
     if (now - this.t0 < QUIET_MS || now - this.lastDraw < (this.stream.isTTY ? REDRAW_MS : QUIET_MS)) return;
     this.lastDraw = now;
     const { done, total, detail } = this.state;
-    const tail = `${total > 0 ? `${done}/${total}` : 'starting'}${detail ? `  ${detail}` : ''}  ${this.seconds()}`;
+    const tail = `${total > 0 ? `${done}/${total}` : 'first one running'}${detail ? `  ${detail}` : ''}  ${this.seconds()}`;
     if (this.stream.isTTY) {
       const filled = total > 0 ? Math.round((BAR * done) / total) : 0;
       const line = `${this.label} [${'#'.repeat(filled)}${'-'.repeat(BAR - filled)}] ${tail}`;
