@@ -11,8 +11,11 @@ import { publint } from 'publint';
 import { formatMessage } from 'publint/utils';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-/** Packed (gzip) size budget: today ~300 KB; the budget leaves room for growth, not for a second copy of the kernels. */
-const PACKED_BUDGET = 400_000;
+/**
+ * Packed (gzip) size budget: 381 KB on 2026-12-02 (source, maps, data and docs included). A second
+ * copy of the kernels is caught by the base64 check below; this catches bulk (fixtures, builds) slipping in.
+ */
+const PACKED_BUDGET = 500_000;
 /** A run of base64 this long is an embedded WebAssembly module (the kernels are ~45 KB). */
 const BASE64_RUN = /[A-Za-z0-9+/]{20000,}/;
 
