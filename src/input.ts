@@ -63,17 +63,18 @@ export function fitsFloat32(a: NumericArray): boolean {
  * arrays are packed into a Float64Array. Throws TypeError for a wrong type or shape and RangeError
  * for bad sizes, options or non-finite values (unless `finite` is false: the caller checks them
  * later with assertFinite), naming the parameter (`name`, `name.stride`, ...), the value and what
- * is allowed; Arrow nulls are a TypeError naming the column and first row.
+ * is allowed; Arrow nulls are a TypeError naming the column and first row. With `allowMissing`
+ * (missingValues: 'em'), NaN and null in nested arrays mark missing entries (as NaN).
  */
-export function readMatrix(X: MatrixInput, name = 'X', finite = true): MatrixSource {
+export function readMatrix(X: MatrixInput, name = 'X', finite = true, allowMissing = false): MatrixSource {
   if (X === null || typeof X !== 'object') throw new TypeError(`${name} must be ${FORMS}, got ${describe(X)}.`);
-  const s = describeInput(X, name);
-  if (finite) assertFinite(s, name);
+  const s = describeInput(X, name, allowMissing);
+  if (finite) assertFinite(s, name, allowMissing);
   return s;
 }
 
-function describeInput(X: object, name: string): MatrixSource {
-  if (Array.isArray(X)) return denseSource(packRows(X as ArrayLike<ArrayLike<number>>, name));
+function describeInput(X: object, name: string, allowMissing: boolean): MatrixSource {
+  if (Array.isArray(X)) return denseSource(packRows(X as ArrayLike<ArrayLike<number>>, name, allowMissing));
   if (isArrowInput(X)) return readArrow(X, name);
   const o = X as Partial<TypedMatrixInput & ImageDataInput>;
   if (o.data !== undefined && o.rows === undefined && (o.width !== undefined || o.height !== undefined)) return readImageData(o, name);
@@ -87,8 +88,8 @@ function describeInput(X: object, name: string): MatrixSource {
  * that reads rows in JavaScript (initialisation, model selection); fitting and scoring load a
  * MatrixSource into the backend without this copy.
  */
-export function toMatrix(X: MatrixInput, name = 'X', finite = true): Rows {
-  return denseRows(readMatrix(X, name, finite));
+export function toMatrix(X: MatrixInput, name = 'X', finite = true, allowMissing = false): Rows {
+  return denseRows(readMatrix(X, name, finite, allowMissing));
 }
 
 /** A source's rows as a dense matrix: `s.dense`, or a copy in the storage type `s.float32` says. */
@@ -227,18 +228,19 @@ function stridedSource(data: NumericArray, rows: number, stride: number, picked:
 
 /**
  * Throws a RangeError naming the row and column of the first non-finite value of X (integer
- * columns are always finite).
+ * columns are always finite); with `allowMissing` (missingValues: 'em'), NaN marks a missing entry
+ * and only infinities are errors.
  */
-export function assertFinite(X: Rows | MatrixSource, name: string): void {
+export function assertFinite(X: Rows | MatrixSource, name: string, allowMissing = false): void {
   let first = 0;
   for (const block of ('blocks' in X ? X : denseSource(X)).blocks) {
-    checkFinite(block, first, name);
+    checkFinite(block, first, name, allowMissing);
     first += block.rows;
   }
 }
 
 /** assertFinite for one block whose first row is row `firstRow` of the input. */
-function checkFinite(block: RowBlock, firstRow: number, name: string): void {
+function checkFinite(block: RowBlock, firstRow: number, name: string, allowMissing: boolean): void {
   const d = block.columns.length;
   let row = Infinity;
   let col = 0;
@@ -248,7 +250,7 @@ function checkFinite(block: RowBlock, firstRow: number, name: string): void {
     if (!(data instanceof Float64Array || data instanceof Float32Array)) return;
     for (let i = base, end = base + block.rows * d; i < end; i++) {
       const v = data[i];
-      if (v - v !== 0) {
+      if (v - v !== 0 && !(allowMissing && v !== v)) {
         row = Math.floor((i - base) / d);
         col = i - base - row * d;
         break;
@@ -261,7 +263,7 @@ function checkFinite(block: RowBlock, firstRow: number, name: string): void {
       if (!(data instanceof Float64Array || data instanceof Float32Array)) continue;
       for (let i = 0, at = offset; i < Math.min(row, block.rows); i++, at += stride) {
         const v = data[at];
-        if (v - v !== 0) {
+        if (v - v !== 0 && !(allowMissing && v !== v)) {
           if (i < row) [row, col] = [i, j];
           break;
         }
@@ -271,10 +273,12 @@ function checkFinite(block: RowBlock, firstRow: number, name: string): void {
   if (row === Infinity) return;
   const c = block.columns[col];
   const v = c.data[c.offset + row * c.stride];
-  throw new RangeError(`${name} contains a non-finite value (${v}) at row ${firstRow + row}, column ${col}; remove or impute missing values first.`);
+  const advice = v !== v ? "set missingValues: 'em' to fit with missing entries, or remove or impute them first" : 'remove or replace it first';
+  throw new RangeError(`${name} contains a non-finite value (${v}) at row ${firstRow + row}, column ${col}; ${advice}.`);
 }
 
-function packRows(X: ArrayLike<ArrayLike<number>>, name: string): Matrix<Float64Array> {
+/** Nested rows into a Float64Array; with `allowMissing`, null marks a missing entry (NaN). */
+function packRows(X: ArrayLike<ArrayLike<number>>, name: string, allowMissing: boolean): Matrix<Float64Array> {
   const rows = X.length;
   if (rows === 0) throw new RangeError(`${name} must have at least one row, got an empty array.`);
   const first = X[0];
@@ -293,9 +297,14 @@ function packRows(X: ArrayLike<ArrayLike<number>>, name: string): Matrix<Float64
       throw new RangeError(`${name} is ragged: row ${i} has ${row.length} columns, but row 0 has ${cols}.`);
     }
     for (let j = 0; j < cols; j++) {
-      const v = row[j];
+      const v = row[j] as number | null;
+      if (v === null && allowMissing) {
+        data[i * cols + j] = NaN;
+        continue;
+      }
       if (typeof v !== 'number') {
-        throw new TypeError(`${name}[${i}][${j}] must be a number, got ${describe(v)}.`);
+        const hint = v === null ? " (null marks a missing entry only with missingValues: 'em')" : '';
+        throw new TypeError(`${name}[${i}][${j}] must be a number${hint}, got ${describe(v)}.`);
       }
       data[i * cols + j] = v;
     }

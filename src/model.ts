@@ -4,7 +4,7 @@ import type { Backend, BackendName } from './backend/types.js';
 import { createBackend, createBackendSync } from './backend/create.js';
 import type { GaussianMixtureOptions, ResolvedOptions } from './options.js';
 import { resolveOptions } from './options.js';
-import { readMatrix, toSampleWeight } from './input.js';
+import { denseRows, readMatrix, toSampleWeight } from './input.js';
 import type { MatrixSource } from './input.js';
 import type { FitEstimator, FitJob, FitState } from './fit.js';
 import { fitMixture } from './fit.js';
@@ -22,9 +22,16 @@ import { createChunkWorkers, createShardedEngine, resolveWorkerCount } from './p
 import { SufficientStatistics } from './statistics.js';
 import { createStats } from './backend/types.js';
 import { StepwiseStatistics, updateState } from './online.js';
+import { MissingEngine, groupByPattern, hasMissing, imputeRows, meanImputed, scoreIncomplete } from './missing.js';
 
 /** Covariances or precision factors in scikit-learn's shape for the covariance type. */
 export type NestedArray = number[] | number[][] | number[][][];
+
+/** Options of `impute`. */
+export interface ImputeOptions {
+  /** Also return the conditional variances Var[x_j | x_o] (0 for observed entries). Default false. */
+  variances?: boolean;
+}
 
 export interface FitOptions {
   /** Non-negative per-sample weights (length n); integer weights fit like repeated rows. */
@@ -78,7 +85,8 @@ export class GaussianMixture {
 
   /**
    * Estimates the parameters by EM, keeping the best of `nInit` runs, then a final E-step.
-   * X: n x d with n >= nComponents, finite values, in any form of MatrixInput (README, "Inputs":
+   * X: n x d with n >= nComponents, finite values (with missingValues: 'em', NaN or null for missing
+   * entries, every row and column with one observed value at least), in any form of MatrixInput (README, "Inputs":
    * its rows are copied only into the backend and workers, init 'auto' copies its sample); or a
    * chunk source `{ cols, chunks }` (see ChunkSource), streamed through the backend once per EM
    * pass, with initialisation on a seeded reservoir sample of at most SOURCE_SAMPLE_ROWS (100 000) rows drawn in a first pass; a source of
@@ -86,7 +94,7 @@ export class GaussianMixture {
    */
   async fit(X: MatrixInput | ChunkSource, fitOptions: FitOptions = {}): Promise<this> {
     if (isChunkSource(X)) return this.fitSource(X, fitOptions);
-    const data = readMatrix(X);
+    const data = readMatrix(X, 'X', true, this.opts.missingValues === 'em');
     const weights = fitOptions.sampleWeight !== undefined ? toSampleWeight(fitOptions.sampleWeight, data.rows) : null;
     const k = this.opts.nComponents;
     const weighted = weights ? weights.reduce((m, v) => m + (v > 0 ? 1 : 0), 0) : data.rows;
@@ -97,21 +105,31 @@ export class GaussianMixture {
       throw new RangeError(`sampleWeight is positive for only ${weighted} rows but nComponents is ${k}; a mixture needs at least as many weighted rows as components.`);
     }
     this.checkWarm(data.cols);
+    // Missing entries: EM passes on the incomplete rows (missing.ts); initialisation sees them mean-imputed.
+    const dense = this.opts.missingValues === 'em' ? denseRows(data) : null;
+    const patterns = dense && hasMissing(dense) ? groupByPattern(dense) : null;
+    const initData = patterns ? meanImputed(dense!, weights) : data;
     const backend = await this.ensureBackend();
-    const handle = backend.load(data, weights);
+    const handle = backend.load(initData, weights);
     // workers >= 2: the EM passes run on shards in workers (parallel.ts); everything else stays here.
     const warnings: string[] = [];
     this.lastFit = { workers: 1, warnings };
     const o = this.opts;
     const workers = await resolveWorkerCount(o.workers);
-    const sharded = await createShardedEngine({ workers, backend: backend.name, data, weights, k, family: kernelFamily(o.covarianceType), signal: o.signal, warnings });
+    const family = kernelFamily(o.covarianceType);
+    const sharded = await createShardedEngine({ workers, backend: backend.name, data: patterns ? dense! : data, weights, k, family, missing: patterns !== null, signal: o.signal, warnings });
     if (sharded) this.lastFit.workers = sharded.size;
+    let local: MissingEngine | null = null;
     try {
-      await this.runFit({ data, weights, handle, backend, engine: sharded ?? new LocalEngine(backend, handle) }, o.seed ?? randomSeed());
+      if (patterns && !sharded) local = new MissingEngine(backend, dense!, weights, k, family, patterns);
+      await this.runFit({ data: initData, weights, handle, backend, engine: sharded ?? local ?? new LocalEngine(backend, handle) }, o.seed ?? randomSeed());
     } finally {
       await sharded?.close();
       // A dispose() during the fit took the backend (and this handle) with it.
-      if (this.backend === backend) backend.release(handle);
+      if (this.backend === backend) {
+        backend.release(handle);
+        local?.release();
+      }
     }
     return this;
   }
@@ -123,6 +141,9 @@ export class GaussianMixture {
       throw new TypeError('sampleWeight cannot be given with a chunk source (X = { cols, chunks }); fit the rows in memory to weight them.');
     }
     const o = this.opts;
+    if (o.missingValues === 'em') {
+      throw new RangeError("missingValues: 'em' is not supported with a chunk source (X = { cols, chunks }) yet; fit the rows in memory, or use partialFit chunk by chunk.");
+    }
     const k = o.nComponents;
     this.checkWarm(source.cols);
     const backend = await this.ensureBackend();
@@ -198,12 +219,22 @@ export class GaussianMixture {
    */
   sufficientStatistics(X: MatrixInput, fitOptions: FitOptions = {}): SufficientStatistics {
     const { mixture } = this.fitted('sufficientStatistics');
-    const data = this.checkedInput(X, mixture.d);
+    const data = this.checkedInput(X, mixture.d, this.opts.missingValues === 'em');
     const weights = fitOptions.sampleWeight !== undefined ? toSampleWeight(fitOptions.sampleWeight, data.rows) : null;
     const backend = (this.backend ??= createBackendSync(this.opts.backend));
+    const stats = createStats(mixture.k, mixture.d, mixture.kernel.family);
+    const dense = this.opts.missingValues === 'em' ? denseRows(data) : null;
+    if (dense && hasMissing(dense)) {
+      const engine = new MissingEngine(backend, dense, weights, mixture.k, mixture.kernel.family);
+      try {
+        engine.emPass(mixture.kernel, stats);
+      } finally {
+        engine.release();
+      }
+      return stats;
+    }
     const handle = backend.load(data, weights);
     try {
-      const stats = createStats(mixture.k, mixture.d, mixture.kernel.family);
       backend.emPass(handle, mixture.kernel, stats);
       return stats;
     } finally {
@@ -230,6 +261,26 @@ export class GaussianMixture {
   async fitPredict(X: MatrixInput, fitOptions: FitOptions = {}): Promise<Int32Array> {
     await this.fit(X, fitOptions);
     return this.predict(X);
+  }
+
+  /**
+   * X with each missing entry (NaN, or null in nested arrays) replaced by its conditional expectation
+   * E[x_m | x_o] under the fitted mixture: the responsibility-weighted mean of each component's
+   * Gaussian conditional mean given the row's observed values (the model-based alternative to mean
+   * imputation). Observed entries are returned unchanged. With `{ variances: true }` also the
+   * conditional variances Var[x_j | x_o] (0 where observed). Works whatever missingValues is.
+   */
+  impute(X: MatrixInput): Matrix<Float64Array>;
+  impute(X: MatrixInput, options: ImputeOptions & { variances: true }): { X: Matrix<Float64Array>; variances: Matrix<Float64Array> };
+  impute(X: MatrixInput, options?: ImputeOptions): Matrix<Float64Array> | { X: Matrix<Float64Array>; variances: Matrix<Float64Array> };
+  impute(X: MatrixInput, options: ImputeOptions = {}): Matrix<Float64Array> | { X: Matrix<Float64Array>; variances: Matrix<Float64Array> } {
+    const { mixture } = this.fitted('impute');
+    if (options === null || typeof options !== 'object') throw new TypeError(`impute options must be an object, got ${describe(options)}.`);
+    const { variances = false } = options;
+    if (typeof variances !== 'boolean') throw new TypeError(`impute: variances must be a boolean, got ${describe(variances)}.`);
+    const data = this.checkedInput(X, mixture.d, true);
+    const out = imputeRows(this.syncBackend(), denseRows(data), mixture.kernel, variances);
+    return variances ? { X: out.X, variances: out.variances! } : out.X;
   }
 
   /** Most probable component of every row (argmax of the responsibilities). */
@@ -481,8 +532,9 @@ export class GaussianMixture {
   }
 
   /** X validated and described in place (the backend's `load` makes the one copy), with d columns. */
-  private checkedInput(X: MatrixInput, d: number): MatrixSource {
-    const data = readMatrix(X);
+  /** X checked to have d columns; with `allowMissing`, NaN / null mark missing entries. */
+  private checkedInput(X: MatrixInput, d: number, allowMissing = false): MatrixSource {
+    const data = readMatrix(X, 'X', true, allowMissing);
     if (data.cols !== d) {
       throw new RangeError(`X has ${data.cols} columns, but the model was fitted with ${d} features.`);
     }
@@ -498,6 +550,11 @@ export class GaussianMixture {
     return undefined;
   }
 
+  private syncBackend(): Backend {
+    if (this.backend === null) this.backend = createBackendSync(this.opts.backend);
+    return this.backend;
+  }
+
   protected fitted(method: string): FitState {
     if (this.state === null) throw notFitted(method);
     return this.state;
@@ -510,9 +567,15 @@ export class GaussianMixture {
    */
   private evaluate(X: MatrixInput, method: string, withResp: boolean): { logProb: Float64Array; total: number; resp: Float64Array | null; rows: number; k: number } {
     const { mixture } = this.fitted(method);
-    const data = this.checkedInput(X, mixture.d);
-    if (this.backend === null) this.backend = createBackendSync(this.opts.backend);
-    const backend = this.backend;
+    const data = this.checkedInput(X, mixture.d, this.opts.missingValues === 'em');
+    const backend = this.syncBackend();
+    const dense = this.opts.missingValues === 'em' ? denseRows(data) : null;
+    if (dense && hasMissing(dense)) {
+      const logProb = new Float64Array(data.rows);
+      const resp = withResp ? new Float64Array(data.rows * mixture.k) : null;
+      const total = scoreIncomplete(backend, dense, mixture.kernel, logProb, resp);
+      return { logProb, total, resp, rows: data.rows, k: mixture.k };
+    }
     const handle = backend.load(data, null);
     try {
       const logProb = new Float64Array(data.rows);

@@ -88,6 +88,14 @@ export interface GaussianMixtureOptions {
   learningDecay?: number;
   /** partialFit: the offset of the step-size schedule (>= 1; larger damps the early chunks). Default 2. */
   learningOffset?: number;
+  /**
+   * 'error' (default): a NaN in X is a RangeError naming its row and column. 'em': NaN (or null in
+   * nested arrays) marks a missing entry; fit runs exact EM on the observed values (E-step on each
+   * row's observed coordinates, M-step with the conditional means and covariances of the missing
+   * ones) and `history` is the observed-data log-likelihood; predict, predictProba, scoreSamples,
+   * score, bic and aic use each row's observed coordinates. A row with every value missing is a RangeError.
+   */
+  missingValues?: 'error' | 'em';
 }
 
 export type ResolvedOptions = Required<Omit<GaussianMixtureOptions, 'seed' | 'onIteration' | 'signal'>> &
@@ -107,11 +115,13 @@ export const DEFAULTS = {
   workers: 1,
   learningDecay: 0.6,
   learningOffset: 2,
+  missingValues: 'error',
 } as const satisfies Partial<GaussianMixtureOptions>;
 
 const KNOWN = new Set([...Object.keys(DEFAULTS), 'seed', 'onIteration', 'signal']);
 const INIT_STRATEGIES: readonly string[] = ['auto', 'kmeans', 'kmeans++', 'random', 'random_from_data'];
 const BACKENDS: readonly string[] = ['auto', 'wasm', 'wasm-scalar', 'js'];
+const MISSING_VALUES: readonly string[] = ['error', 'em'];
 
 /** Merges options with the defaults and validates every one; throws TypeError/RangeError naming it. */
 export function resolveOptions(options: GaussianMixtureOptions = {}): ResolvedOptions {
@@ -134,6 +144,7 @@ export function resolveOptions(options: GaussianMixtureOptions = {}): ResolvedOp
   nonNegative('regCovar', o.regCovar);
   integer('nInit', o.nInit, 1);
   oneOf('backend', o.backend, BACKENDS);
+  oneOf('missingValues', o.missingValues, MISSING_VALUES);
   if (o.workers !== 'auto') {
     if (typeof o.workers !== 'number' || !Number.isInteger(o.workers)) {
       throw new TypeError(`workers must be an integer >= 1 or 'auto', got ${describe(o.workers)}.`);

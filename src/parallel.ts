@@ -335,6 +335,8 @@ export interface ShardedEngineConfig {
   weights: Float64Array | null;
   k: number;
   family: KernelFamily;
+  /** Whether `data` has missing entries (NaN): the workers then run the incomplete-data pass (missing.ts). */
+  missing?: boolean;
   signal?: AbortSignal;
   /** Receives a message when workers were requested but the fit falls back to one thread. */
   warnings: string[];
@@ -363,7 +365,7 @@ export async function createShardedEngine(cfg: ShardedEngineConfig): Promise<Sha
       const transfer: Transferable[] = [X.buffer];
       if (w) transfer.push(w.buffer);
       const shard = { data: X, rows: end - start, cols: d } as Matrix<Float64Array> | Matrix<Float32Array>;
-      return { msg: { type: 'init', backend: cfg.backend, module, X: shard, weights: w, k, d, family }, transfer };
+      return { msg: { type: 'init', backend: cfg.backend, module, X: shard, weights: w, k, d, family, missing: cfg.missing ?? false }, transfer };
     },
   });
   return pool && new WorkerEngine(pool, k, d, family);

@@ -113,6 +113,10 @@ export async function selectModel(X: MatrixInput, options: SelectionOptions = {}
   const base = { tol: SELECT_TOL, maxIter: SELECT_MAX_ITER, ...shared };
   const gainTol = shared.tol === undefined ? SELECT_GAIN_TOL : undefined;
   resolveOptions(base); // every shared option is checked once, before any fit
+  if (base.missingValues === 'em') {
+    // Its candidates fit on shared starts and in selection workers, which take complete rows only.
+    throw new RangeError("selectModel does not support missingValues: 'em'; fit GaussianMixture models with it and compare their bic(X).");
+  }
   const data = toMatrix(X);
   const seed = shared.seed ?? randomSeed();
   if (shared.signal?.aborted) throw abortError(shared.signal);

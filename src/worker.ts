@@ -8,6 +8,7 @@
  */
 import type { KernelFamily, Matrix } from './types.js';
 import type { Backend, BackendName, DataHandle, KernelParams } from './backend/types.js';
+import { MissingEngine } from './missing.js';
 import { SufficientStatistics } from './statistics.js';
 import { JsBackend } from './backend/js.js';
 import { WasmBackend } from './backend/wasm.js';
@@ -29,6 +30,8 @@ export type WorkerRequest =
       k: number;
       d: number;
       family: KernelFamily;
+      /** X has missing entries (NaN): the shard's passes are incomplete-data passes. Default false. */
+      missing?: boolean;
     }
   | {
       type: 'pass';
@@ -66,7 +69,7 @@ type Reply = (msg: WorkerReply, transfer: Transferable[]) => void;
 
 let backend: Backend | null = null;
 /** A shard's rows ('init') and the shape of its statistics. */
-let shard: { handle: DataHandle | null; k: number; d: number; family: KernelFamily } | null = null;
+let shard: { handle: DataHandle | null; missing: MissingEngine | null; k: number; d: number; family: KernelFamily } | null = null;
 let selection: { X: Matrix<Float64Array> | Matrix<Float32Array>; handle: DataHandle; starts: StartSet; variance: number } | null = null;
 
 async function handle(msg: WorkerRequest, reply: Reply): Promise<void> {
@@ -79,7 +82,9 @@ async function handle(msg: WorkerRequest, reply: Reply): Promise<void> {
       const b: Backend = msg.backend === 'js' ? new JsBackend() : new WasmBackend(msg.module!, msg.backend);
       backend = b;
       if (msg.type === 'init') {
-        shard = { handle: msg.X && b.load(msg.X, msg.weights), k: msg.k, d: msg.d, family: msg.family };
+        // A shard with missing entries runs the incomplete-data pass, which holds its own handles.
+        const missing = msg.missing && msg.X ? new MissingEngine(b, msg.X, msg.weights, msg.k, msg.family) : null;
+        shard = { handle: missing ? null : msg.X && b.load(msg.X, msg.weights), missing, k: msg.k, d: msg.d, family: msg.family };
       } else {
         selection = { X: msg.X, handle: b.load(msg.X, null), starts: StartSet.fromTable(msg.starts), variance: msg.variance };
       }
@@ -93,12 +98,16 @@ async function handle(msg: WorkerRequest, reply: Reply): Promise<void> {
       if (backend === null || shard === null) throw new Error('gmm-wasm worker: pass before init');
       const { k, d, family } = shard;
       const stats = new SufficientStatistics(k, d, family, { N: msg.N, S1: msg.S1, S2: msg.S2, shift: new Float64Array(k * d), logLik: 0, weightSum: 0 });
-      const rows = msg.X ? backend.load(msg.X, null) : shard.handle;
-      if (rows === null) throw new Error('gmm-wasm worker: pass without rows');
-      try {
-        backend.emPass(rows, msg.params, stats);
-      } finally {
-        if (rows !== shard.handle) backend.release(rows);
+      if (shard.missing && !msg.X) {
+        shard.missing.emPass(msg.params, stats);
+      } else {
+        const rows = msg.X ? backend.load(msg.X, null) : shard.handle;
+        if (rows === null) throw new Error('gmm-wasm worker: pass without rows');
+        try {
+          backend.emPass(rows, msg.params, stats);
+        } finally {
+          if (rows !== shard.handle) backend.release(rows);
+        }
       }
       const { N, S1, S2 } = stats;
       reply({ type: 'stats', N, S1, S2, logLik: stats.logLik, weightSum: stats.weightSum }, [N.buffer, S1.buffer, S2.buffer]);
