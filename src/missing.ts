@@ -287,6 +287,194 @@ export class Conditional {
   }
 }
 
+/**
+ * A pattern with fewer rows than a third of its observed columns takes the row-wise pass: its
+ * per-iteration setup there is O(k q^3 + k q^2 p) for q missing columns instead of the O(k p^3)
+ * marginal factorisation, and each row costs O(k d^2) in TypeScript instead of O(k p^2) in the
+ * kernels (about 5x faster), so the row-wise pass wins for rows < p / 3 (measured at d = 20: 17 000
+ * single-row patterns, 43x the complete-data iteration through the kernels).
+ */
+export const smallPattern = (rows: number, observed: number): boolean => 3 * rows < observed;
+
+/**
+ * The E-step and statistics of small patterns row by row, from the full precision P = U U^T of each
+ * component: with q missing columns, P_mm = R R^T gives the conditional covariance C = P_mm^-1, the
+ * regression x̂_m - mu_m = B (x_o - mu_o) with B = -P_mm^-1 P_mo, and the marginal density of x_o
+ * without factorising Sigma_oo: (x_o - mu_o)^T Sigma_oo^-1 (x_o - mu_o) = (x̂ - mu)^T P (x̂ - mu) and
+ * log det Sigma_oo = log det Sigma + log det P_mm.
+ */
+class RowwisePatterns {
+  private readonly P: Float64Array;
+  private readonly R: Float64Array;
+  private readonly Rinv: Float64Array;
+  private readonly B: Float64Array;
+  private readonly C: Float64Array;
+  private readonly cst: Float64Array;
+  private readonly Y: Float64Array;
+  private readonly lw: Float64Array;
+  private readonly Nk: Float64Array;
+
+  /** `groups`: the small patterns with their rows' observed values (rows x p) and weights. */
+  constructor(
+    readonly k: number,
+    readonly d: number,
+    readonly family: KernelFamily,
+    readonly groups: { observed: Int32Array; missing: Int32Array; X: Float64Array; w: Float64Array | null }[],
+  ) {
+    const q = groups.reduce((most, g) => Math.max(most, g.missing.length), 0);
+    this.P = new Float64Array(family === 'tri' ? k * d * d : k * d);
+    this.R = new Float64Array(q * q);
+    this.Rinv = new Float64Array(q * q);
+    this.B = new Float64Array(k * q * d);
+    this.C = new Float64Array(k * q * q);
+    this.cst = new Float64Array(k);
+    this.Y = new Float64Array(k * d);
+    this.lw = new Float64Array(k);
+    this.Nk = new Float64Array(k);
+  }
+
+  /** Adds the small patterns' statistics about p.means to `out`. */
+  pass(p: KernelParams, out: Stats): void {
+    const { k, d, P, R, Rinv, B, C, cst, Y, lw, Nk } = this;
+    const tri = this.family === 'tri';
+    const packed = (d * (d + 1)) / 2;
+    // P_c = U U^T ('tri', U[i][j] at c * packed + j(j+1)/2 + i); 'diag': the precisions.
+    for (let c = 0; c < k; c++) {
+      if (!tri) {
+        for (let j = 0; j < d; j++) P[c * d + j] = p.precChol[c * d + j] ** 2;
+        continue;
+      }
+      const u = c * packed;
+      for (let a = 0; a < d; a++) {
+        for (let b = a; b < d; b++) {
+          let v = 0;
+          for (let j = b; j < d; j++) v += p.precChol[u + (j * (j + 1)) / 2 + a] * p.precChol[u + (j * (j + 1)) / 2 + b];
+          P[c * d * d + a * d + b] = v;
+          P[c * d * d + b * d + a] = v;
+        }
+      }
+    }
+    for (const { observed: o, missing: m, X, w } of this.groups) {
+      const po = o.length;
+      const q = m.length;
+      for (let c = 0; c < k; c++) {
+        let halfLogDetPmm = 0;
+        if (tri) {
+          const Pc = c * d * d;
+          for (let a = 0; a < q; a++) {
+            for (let b = 0; b <= a; b++) {
+              let v = P[Pc + m[a] * d + m[b]];
+              for (let t = 0; t < b; t++) v -= R[a * q + t] * R[b * q + t];
+              if (a === b) {
+                if (!(v > 0)) throw new GaussianMixtureError('NUMERICAL_FAILURE', `Component ${c}'s precision restricted to the missing columns [${Array.from(m).join(', ')}] is not positive definite in floating point; increase regCovar or scale the data.`);
+                R[a * q + a] = Math.sqrt(v);
+                halfLogDetPmm += Math.log(R[a * q + a]);
+              } else {
+                R[a * q + b] = v / R[b * q + b];
+              }
+            }
+          }
+          for (let b = 0; b < q; b++) {
+            Rinv[b * q + b] = 1 / R[b * q + b];
+            for (let a = b + 1; a < q; a++) {
+              let v = 0;
+              for (let t = b; t < a; t++) v += R[a * q + t] * Rinv[t * q + b];
+              Rinv[a * q + b] = -v / R[a * q + a];
+            }
+          }
+          // C = P_mm^-1 = Rinv^T Rinv; B = -C P_mo.
+          for (let a = 0; a < q; a++) {
+            for (let b = 0; b <= a; b++) {
+              let v = 0;
+              for (let t = a; t < q; t++) v += Rinv[t * q + a] * Rinv[t * q + b];
+              C[c * q * q + a * q + b] = v;
+              C[c * q * q + b * q + a] = v;
+            }
+          }
+          for (let a = 0; a < q; a++) {
+            for (let j = 0; j < po; j++) {
+              let v = 0;
+              for (let t = 0; t < q; t++) v += C[c * q * q + a * q + t] * P[Pc + m[t] * d + o[j]];
+              B[c * q * d + a * d + j] = -v;
+            }
+          }
+          cst[c] = p.logWeights[c] - 0.5 * po * LOG_2PI + p.logDet[c] - halfLogDetPmm;
+        } else {
+          let ld = 0;
+          for (let j = 0; j < po; j++) ld += Math.log(p.precChol[c * d + o[j]]);
+          for (let a = 0; a < q; a++) C[c * q + a] = 1 / P[c * d + m[a]];
+          cst[c] = p.logWeights[c] - 0.5 * po * LOG_2PI + ld;
+        }
+      }
+      Nk.fill(0);
+      const rows = X.length / po;
+      for (let i = 0; i < rows; i++) {
+        const x = i * po;
+        let top = -Infinity;
+        for (let c = 0; c < k; c++) {
+          const y = c * d;
+          const mu = c * d;
+          for (let j = 0; j < po; j++) Y[y + o[j]] = X[x + j] - p.means[mu + o[j]];
+          let quad = 0;
+          if (tri) {
+            for (let a = 0; a < q; a++) {
+              let v = 0;
+              for (let j = 0; j < po; j++) v += B[c * q * d + a * d + j] * Y[y + o[j]];
+              Y[y + m[a]] = v;
+            }
+            const Pc = c * d * d;
+            for (let a = 0; a < d; a++) {
+              let v = 0.5 * P[Pc + a * d + a] * Y[y + a];
+              for (let b = a + 1; b < d; b++) v += P[Pc + a * d + b] * Y[y + b];
+              quad += 2 * Y[y + a] * v;
+            }
+          } else {
+            for (let a = 0; a < q; a++) Y[y + m[a]] = 0;
+            for (let j = 0; j < po; j++) quad += P[c * d + o[j]] * Y[y + o[j]] ** 2;
+          }
+          lw[c] = cst[c] - 0.5 * quad;
+          if (lw[c] > top) top = lw[c];
+        }
+        let sum = 0;
+        for (let c = 0; c < k; c++) sum += Math.exp(lw[c] - top);
+        const lse = top + Math.log(sum);
+        const wi = w ? w[i] : 1;
+        out.logLik += wi * lse;
+        out.weightSum += wi;
+        for (let c = 0; c < k; c++) {
+          const r = wi * Math.exp(lw[c] - lse);
+          Nk[c] += r;
+          out.N[c] += r;
+          const y = c * d;
+          for (let a = 0; a < d; a++) out.S1[c * d + a] += r * Y[y + a];
+          if (tri) {
+            for (let a = 0; a < d; a++) {
+              const ra = r * Y[y + a];
+              for (let b = a; b < d; b++) out.S2[c * d * d + a * d + b] += ra * Y[y + b];
+            }
+          } else {
+            for (let a = 0; a < d; a++) out.S2[c * d + a] += r * Y[y + a] * Y[y + a];
+          }
+        }
+      }
+      // The conditional covariance of the missing block, once per pattern: sum_i r_ik C_k = N_k C_k.
+      for (let c = 0; c < k; c++) {
+        for (let a = 0; a < q; a++) {
+          if (!tri) {
+            out.S2[c * d + m[a]] += Nk[c] * C[c * q + a];
+            continue;
+          }
+          for (let b = 0; b < q; b++) {
+            if (m[a] <= m[b]) out.S2[c * d * d + m[a] * d + m[b]] += Nk[c] * C[c * q * q + a * q + b];
+          }
+        }
+      }
+    }
+  }
+}
+
+const LOG_2PI = Math.log(2 * Math.PI);
+
 /** One pattern's rows in the backend, its conditionals and its statistics (p features). */
 interface PatternPass {
   handle: DataHandle;
@@ -303,13 +491,15 @@ interface PatternPass {
 export class MissingEngine implements PassEngine {
   private readonly complete: DataHandle | null;
   private readonly parts: PatternPass[];
+  private readonly rowwise: RowwisePatterns | null;
   private readonly cov: Float64Array;
   private readonly T: Float64Array;
   private readonly BS: Float64Array;
 
   /**
    * X: n x d with NaN marking missing entries (grouped by `patterns`, default groupByPattern(X));
-   * weights: length n or null. Copies the rows into the backend.
+   * weights: length n or null. Copies the rows into the backend (small patterns, `small`(rows,
+   * observed columns) true, into this engine: the row-wise pass).
    */
   constructor(
     readonly backend: Backend,
@@ -318,11 +508,17 @@ export class MissingEngine implements PassEngine {
     readonly k: number,
     readonly family: KernelFamily,
     patterns: Patterns = groupByPattern(X),
+    small: (rows: number, observed: number) => boolean = smallPattern,
   ) {
     const d = X.cols;
     const all = Int32Array.from({ length: d }, (_, j) => j);
     this.complete = patterns.complete.length > 0 ? backend.load(gather(X, patterns.complete, all), gatherWeights(weights, patterns.complete)) : null;
-    this.parts = patterns.incomplete.map(({ observed, missing, rows }) => ({
+    const isSmall = (pat: Pattern): boolean => small(pat.rows.length, pat.observed.length);
+    const few = patterns.incomplete.filter(isSmall);
+    this.rowwise = few.length === 0 ? null : new RowwisePatterns(k, d, family, few.map(({ observed, missing, rows }) => ({
+      observed, missing, X: gather(X, rows, observed).data, w: gatherWeights(weights, rows),
+    })));
+    this.parts = patterns.incomplete.filter((pat) => !isSmall(pat)).map(({ observed, missing, rows }) => ({
       handle: backend.load(gather(X, rows, observed), gatherWeights(weights, rows)),
       cond: new Conditional(k, d, family, observed, missing),
       stats: new SufficientStatistics(k, observed.length, family),
@@ -339,6 +535,7 @@ export class MissingEngine implements PassEngine {
       out.clear();
       out.shift.set(p.means);
     }
+    this.rowwise?.pass(p, out);
     if (this.parts.length === 0) return;
     covariancesOf(p, this.cov);
     for (const part of this.parts) {
