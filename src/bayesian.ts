@@ -134,6 +134,10 @@ export class BayesianGaussianMixture {
       if ((PRIOR_KEYS as readonly string[]).includes(key)) priorOptions[key] = plainCopy(value);
       else shared[key] = value;
     }
+    if (shared.missingValues === 'em') {
+      // The variational E-step of a row with missing entries is not the marginal of a fixed Gaussian, which is all missing.ts computes.
+      throw new RangeError("missingValues: 'em' is not supported by BayesianGaussianMixture; use GaussianMixture for data with missing entries.");
+    }
     const type = shared.covarianceType ?? 'full';
     if (!(SKLEARN_TYPES as readonly unknown[]).includes(type)) {
       const err = typeof type === 'string' ? RangeError : TypeError;

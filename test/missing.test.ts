@@ -488,3 +488,10 @@ describe('small patterns (row-wise pass) in a fit', () => {
     backend.dispose();
   });
 });
+
+describe('BayesianGaussianMixture', () => {
+  it("rejects missingValues: 'em' with a RangeError naming the alternative", async () => {
+    const { BayesianGaussianMixture } = await import('../src/index.js');
+    expect(() => new BayesianGaussianMixture({ nComponents: 2, missingValues: 'em' })).toThrow(/missingValues: 'em' is not supported by BayesianGaussianMixture.*GaussianMixture/);
+  });
+});
