@@ -1,7 +1,7 @@
 // The demo's Web Worker: every fit runs here, off the page's thread, and reports its progress with
 // postMessage from `onIteration`. With `workers: n` the package itself spreads each EM pass over n more
 // workers (nested workers), so the page stays responsive either way.
-import { GaussianMixture } from 'gmm-wasm';
+import { BayesianGaussianMixture, GaussianMixture } from 'gmm-wasm';
 
 /** Whether this build of the package has the `workers` option. */
 function workersOption() {
@@ -47,9 +47,18 @@ function fullCovariance(gmm, c, d) {
   }
 }
 
-async function fit({ X, rows, cols, options, grid }, progress) {
+/** Weights above this count as active: effectiveComponents()'s default threshold. */
+const ACTIVE_WEIGHT = 0.01;
+
+/**
+ * One fit of GaussianMixture, or of BayesianGaussianMixture when `bayesian` (then nComponents is the
+ * upper bound on K, `history` is the lower bound per iteration and only the active components get
+ * ellipses). Returns labels, confidences and the log density on `grid` for the scatter.
+ */
+async function fit({ X, rows, cols, options, grid, bayesian = false }, progress) {
   const data = { data: X, rows, cols };
-  const gmm = new GaussianMixture(modelOptions(options, { onIteration: (info) => progress({ ...info }) }));
+  const Model = bayesian ? BayesianGaussianMixture : GaussianMixture;
+  const gmm = new Model(modelOptions(options, { onIteration: (info) => progress({ ...info }) }));
   const t0 = performance.now();
   await gmm.fit(data);
   const seconds = (performance.now() - t0) / 1000;
@@ -84,8 +93,12 @@ async function fit({ X, rows, cols, options, grid }, progress) {
     history: gmm.history,
     nIter: gmm.nIter,
     converged: gmm.converged,
-    bic: gmm.bic(data),
-    aic: gmm.aic(data),
+    // BayesianGaussianMixture has no likelihood to penalise: its criterion is the lower bound itself
+    bic: bayesian ? null : gmm.bic(data),
+    aic: bayesian ? null : gmm.aic(data),
+    active: gmm.weights.map((w) => !bayesian || w > ACTIVE_WEIGHT),
+    effectiveComponents: bayesian ? gmm.effectiveComponents(ACTIVE_WEIGHT) : k,
+    lowerBound: bayesian ? gmm.lowerBound : null,
     label,
     confidence,
     density,

@@ -1,6 +1,6 @@
 // The demo page: reads the controls, sends fits to a Web Worker (fit-worker.js) and draws the results.
 import { builtin, csvDataset, FAITHFUL_CSV } from './datasets.js';
-import { COLORS, criterionPlot, extent, loglikPlot, scatterPlot, timingPlot } from './plots.js';
+import { COLORS, criterionPlot, extent, loglikPlot, scatterPlot, timingPlot, weightsPlot } from './plots.js';
 import { drawSample, loadImageFile, paintSegments, rgbPixels } from './segmentation.js';
 
 const $ = (selector) => document.querySelector(selector);
@@ -115,6 +115,7 @@ function paramsTable(fit) {
   const table = document.createElement('table');
   table.innerHTML = '<tr><th></th><th>weight</th><th>mean x</th><th>mean y</th><th>σ x</th><th>σ y</th><th>ρ</th></tr>';
   fit.means.forEach((m, c) => {
+    if (!fit.active[c]) return;
     const S = fit.covariances[c];
     const sx = Math.sqrt(S[0][0]);
     const sy = Math.sqrt(S[1][1]);
@@ -143,6 +144,13 @@ async function runFit() {
     return;
   }
   const options = fitOptions();
+  const bayesian = fitForm.model.value === 'bayesian';
+  const monitored = bayesian ? 'lower bound (ELBO)' : 'mean log-likelihood';
+  $('#loglik-caption').textContent = bayesian
+    ? 'Lower bound (ELBO) per iteration (live); the number of active components is shown once the fit ends'
+    : 'Mean log-likelihood per EM iteration (live)';
+  $('#weights-figure').hidden = !bayesian;
+  $('#weights').replaceChildren();
   const grid = { ...extent(dataset.X, dataset.rows), width: 96, height: 72 };
   const scatterEl = $('#scatter');
   const width = plotWidth(scatterEl, 640);
@@ -155,17 +163,18 @@ async function runFit() {
   let frame = 0;
   const drawLive = () => {
     frame = 0;
-    if (run === fitRun) show($('#loglik'), loglikPlot(live, { width: plotWidth($('#loglik'), 420), live: true }));
+    if (run === fitRun) show($('#loglik'), loglikPlot(live, { width: plotWidth($('#loglik'), 420), live: true, label: monitored, first: bayesian ? 1 : 0 }));
   };
   setStatus(status, `Fitting ${dataset.name} (${dataset.rows.toLocaleString('en')} rows)…`);
   const t0 = performance.now();
   try {
     const X = dataset.X.slice();
-    const fit = await fitWorker.run('fit', { X, rows: dataset.rows, cols: 2, options, grid }, {
+    const fit = await fitWorker.run('fit', { X, rows: dataset.rows, cols: 2, options, grid, bayesian }, {
       transfer: [X.buffer],
       onProgress: (info) => {
-        live[info.iter - 1] = info.meanLogLikelihood;
-        setStatus(status, `Fitting… iteration ${info.iter}, mean log-likelihood ${info.meanLogLikelihood.toFixed(5)}`);
+        const value = bayesian ? info.lowerBound : info.meanLogLikelihood;
+        live[info.iter - 1] = value;
+        setStatus(status, `Fitting… iteration ${info.iter}, ${monitored} ${value.toFixed(5)}`);
         if (!frame) frame = requestAnimationFrame(drawLive);
       },
     });
@@ -173,16 +182,21 @@ async function runFit() {
     if (frame) cancelAnimationFrame(frame);
     // (a) scatter + ellipses + density, and the final history (initial parameters .. final E-step)
     show(scatterEl, scatterPlot(dataset, fit, { width, height: Math.round(width * 0.72), grid, showDensity: fitForm.density.checked }));
-    show($('#loglik'), loglikPlot(fit.history, { width: plotWidth($('#loglik'), 420) }));
+    show($('#loglik'), loglikPlot(fit.history, { width: plotWidth($('#loglik'), 420), label: monitored, first: bayesian ? 1 : 0 }));
     show($('#params'), paramsTable(fit));
+    if (bayesian) show($('#weights'), weightsPlot(fit.weights, { width: plotWidth($('#weights'), 420) }));
     const warn = fit.fitWarnings.length ? ` Warning: ${fit.fitWarnings.join(' ')}` : '';
+    const summary = bayesian
+      ? `${fit.effectiveComponents} of ${options.nComponents} components active (weight > 0.01), lower bound ${fit.lowerBound.toFixed(2)}.`
+      : `BIC ${fit.bic.toFixed(1)}, AIC ${fit.aic.toFixed(1)}.`;
     setStatus(
       status,
       `${dataset.name}: ${fit.converged ? 'converged' : 'stopped'} after ${fit.nIter} iterations in ${(fit.seconds * 1000).toFixed(1)} ms ` +
         `(${fit.backendName}, ${fit.fitWorkers} worker${fit.fitWorkers > 1 ? 's' : ''}; wall time with messaging ${(performance.now() - t0).toFixed(0)} ms). ` +
-        `BIC ${fit.bic.toFixed(1)}, AIC ${fit.aic.toFixed(1)}.${dataset.note ? ' ' + dataset.note : ''}${warn}`,
+        `${summary}${dataset.note ? ' ' + dataset.note : ''}${warn}`,
     );
     document.body.dataset.fitState = 'done';
+    document.body.dataset.activeComponents = String(fit.effectiveComponents);
   } catch (err) {
     if (run !== fitRun) return;
     setStatus(status, isAbort(err) ? 'Stopped.' : `Fit failed: ${err.message}`, !isAbort(err));
@@ -197,7 +211,9 @@ async function runFit() {
       return [{ X, rows: dataset.rows, cols: 2, options }, { transfer: [X.buffer] }];
     };
     // (d) the same fit timed on both backends
-    if (fitForm.timing.checked) {
+    // the timing task fits GaussianMixture; BIC/AIC over K stay on as the selectModel-style answer to compare with
+    if (bayesian) $('#timing').replaceChildren();
+    else if (fitForm.timing.checked) {
       const [p, t] = payload();
       const { timings } = await fitWorker.run('timing', p, { ...t, onProgress: ({ partial }) => show($('#timing'), timingPlot(partial, { width: plotWidth($('#timing'), 420) })) });
       if (run !== fitRun) return;

@@ -79,12 +79,14 @@ export function scatterPlot(dataset, fit, { width = 640, height = 480, grid, sho
   );
   if (fit) {
     const rings = [];
-    fit.means.forEach((m, c) => {
+    // a switched-off component of the Bayesian mixture keeps a mean and covariance near the prior's: not drawn
+    const shown = fit.means.map((m, c) => ({ m, c })).filter(({ c }) => fit.active[c]);
+    shown.forEach(({ m, c }) => {
       for (const s of [1, 2]) ellipse(m, fit.covariances[c], s).forEach(([x, y]) => rings.push({ x, y, c, s, key: `${c}-${s}` }));
     });
     marks.push(
       Plot.line(rings, { x: 'x', y: 'y', z: 'key', stroke: (d) => color(d.c), strokeWidth: (d) => (d.s === 1 ? 2 : 1.2), strokeDasharray: (d) => (d.s === 2 ? '5,3' : null), className: 'ellipses' }),
-      Plot.dot(fit.means.map((m, c) => ({ x: m[0], y: m[1], c, w: fit.weights[c] })), {
+      Plot.dot(shown.map(({ m, c }) => ({ x: m[0], y: m[1], c, w: fit.weights[c] })), {
         x: 'x', y: 'y', symbol: 'plus', r: 6, stroke: '#111', strokeWidth: 2,
         title: (d) => `component ${d.c + 1}\nweight ${d.w.toFixed(3)}\nmean (${d.x.toPrecision(4)}, ${d.y.toPrecision(4)})`,
         className: 'means',
@@ -99,16 +101,36 @@ export function scatterPlot(dataset, fit, { width = 640, height = 480, grid, sho
   });
 }
 
-/** Mean log-likelihood per iteration (0 = the initial parameters). */
-export function loglikPlot(history, { width = 420, height = 240, live = false } = {}) {
-  const pts = history.map((L, i) => ({ iteration: i, L }));
+/**
+ * A monitored value per iteration: GaussianMixture's mean log-likelihood (index 0 = the initial
+ * parameters) or, with `label: 'lower bound (ELBO)'`, BayesianGaussianMixture's lower bound.
+ */
+export function loglikPlot(history, { width = 420, height = 240, live = false, label = 'mean log-likelihood', first = 0 } = {}) {
+  const pts = history.map((L, i) => ({ iteration: i + first, L }));
   return Plot.plot({
-    width, height, grid: true, marginLeft: 56,
-    x: { label: 'EM iteration', domain: pts.length > 1 ? undefined : [0, 1] },
-    y: { label: 'mean log-likelihood', nice: true, zero: false },
+    width, height, grid: true, marginLeft: 64,
+    x: { label: 'EM iteration', domain: pts.length > 1 ? undefined : [first, first + 1] },
+    y: { label, nice: true, zero: false },
     marks: [
       Plot.line(pts, { x: 'iteration', y: 'L', stroke: '#4e79a7', className: 'loglik' }),
       Plot.dot(pts, { x: 'iteration', y: 'L', r: 2.5, fill: live ? '#e15759' : '#4e79a7', tip: true }),
+    ],
+  });
+}
+
+/** The weights of a Bayesian mixture as bars, the active ones (weight > threshold) in their component's colour. */
+export function weightsPlot(weights, { width = 420, height = 180, threshold = 0.01 } = {}) {
+  const bars = weights.map((w, c) => ({ c: c + 1, w, active: w > threshold }));
+  const active = bars.filter((b) => b.active).length;
+  return Plot.plot({
+    width, height, marginLeft: 48,
+    x: { label: `component (${active} of ${weights.length} with weight > ${threshold})`, domain: bars.map((b) => b.c) },
+    y: { label: 'weight', domain: [0, 1], grid: true },
+    marks: [
+      Plot.barY(bars, { x: 'c', y: 'w', fill: (d) => (d.active ? color(d.c - 1) : '#ccc'), className: 'weights' }),
+      Plot.text(bars, { x: 'c', y: 'w', text: (d) => (d.w < 0.001 ? '<0.001' : d.w.toFixed(3)), dy: -8, fontSize: 9 }),
+      Plot.ruleY([threshold], { stroke: '#e15759', strokeDasharray: '4,3' }),
+      Plot.ruleY([0]),
     ],
   });
 }
