@@ -145,6 +145,33 @@ export function synthetic(n = 2000, seed = 3) {
   return { name: `Synthetic (${n.toLocaleString('en')} points, 4 blobs)`, X, rows: n, cols: 2, xLabel: 'x', yLabel: 'y', labels };
 }
 
+/**
+ * A copy of X (rows x 2) with round(fraction * 2 * rows) entries set to NaN, drawn uniformly at random
+ * (seeded) but at most one per row: a row with both values missing has nothing to fit, and the
+ * package rejects it. fraction in [0, 0.5]. Returns the copy and the number of entries removed.
+ */
+export function removeValues(X, rows, fraction, seed = 0) {
+  if (!(fraction >= 0 && fraction <= 0.5)) throw new RangeError(`The share of values to remove must be between 0 and 50 %, got ${fraction * 100} %.`);
+  let s = (seed ^ 0x9e3779b9) >>> 0;
+  const uniform = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) + 0.5) / 4294967296;
+  const holed = X.slice(0, rows * 2);
+  const want = Math.round(fraction * 2 * rows);
+  const order = Array.from({ length: 2 * rows }, (_, i) => i);
+  const hit = new Uint8Array(rows);
+  let removed = 0;
+  // partial Fisher-Yates over the entries: each step draws one not yet drawn, uniformly
+  for (let i = 0; i < order.length && removed < want; i++) {
+    const j = i + Math.floor(uniform() * (order.length - i));
+    [order[i], order[j]] = [order[j], order[i]];
+    const row = order[i] >> 1;
+    if (hit[row]) continue;
+    hit[row] = 1;
+    holed[order[i]] = NaN;
+    removed++;
+  }
+  return { X: holed, removed };
+}
+
 /** The embedded data sets by key. */
 export function builtin(key) {
   switch (key) {

@@ -82,6 +82,11 @@ async function fit({ X, rows, cols, options, grid, bayesian = false }, progress)
     }
   }
   const density = gmm.scoreSamples({ data: G, rows: grid.width * grid.height, cols: 2 });
+  // with missing entries: every row at its conditional expectation given its observed value, and which rows lost one
+  const missing = options.missingValues === 'em';
+  const imputed = missing ? gmm.impute(data).data : null;
+  const wasMissing = new Uint8Array(missing ? rows : 0);
+  for (let i = 0; i < wasMissing.length; i++) wasMissing[i] = Number.isNaN(X[2 * i]) || Number.isNaN(X[2 * i + 1]) ? 1 : 0;
   const result = {
     seconds,
     backendName: gmm.backendName,
@@ -102,9 +107,13 @@ async function fit({ X, rows, cols, options, grid, bayesian = false }, progress)
     label,
     confidence,
     density,
+    imputed,
+    wasMissing,
   };
   gmm.dispose();
-  return { result, transfer: [label.buffer, confidence.buffer, density.buffer] };
+  const transfer = [label.buffer, confidence.buffer, density.buffer, wasMissing.buffer];
+  if (imputed) transfer.push(imputed.buffer);
+  return { result, transfer };
 }
 
 /** BIC and AIC for K = 1..kMax and the four covariance types (each fit on the same seed). */

@@ -1,5 +1,5 @@
 // The demo page: reads the controls, sends fits to a Web Worker (fit-worker.js) and draws the results.
-import { builtin, csvDataset, FAITHFUL_CSV } from './datasets.js';
+import { builtin, csvDataset, FAITHFUL_CSV, removeValues } from './datasets.js';
 import { COLORS, criterionPlot, extent, loglikPlot, scatterPlot, timingPlot, weightsPlot } from './plots.js';
 import { drawSample, loadImageFile, paintSegments, rgbPixels } from './segmentation.js';
 
@@ -145,6 +145,7 @@ async function runFit() {
   }
   const options = fitOptions();
   const bayesian = fitForm.model.value === 'bayesian';
+  const missingShare = Number(fitForm.missing.value) / 100;
   const monitored = bayesian ? 'lower bound (ELBO)' : 'mean log-likelihood';
   $('#loglik-caption').textContent = bayesian
     ? 'Lower bound (ELBO) per iteration (live); the number of active components is shown once the fit ends'
@@ -165,10 +166,25 @@ async function runFit() {
     frame = 0;
     if (run === fitRun) show($('#loglik'), loglikPlot(live, { width: plotWidth($('#loglik'), 420), live: true, label: monitored, first: bayesian ? 1 : 0 }));
   };
+  // the extent and the grid above come from the complete data, so the plot does not jump with p
+  let fitX = dataset.X;
+  let removedNote = '';
+  try {
+    if (missingShare > 0) {
+      const { X, removed } = removeValues(dataset.X, dataset.rows, missingShare, options.seed);
+      fitX = X;
+      options.missingValues = 'em';
+      removedNote = ` ${removed.toLocaleString('en')} of ${(2 * dataset.rows).toLocaleString('en')} values removed at random (seed ${options.seed}) and fitted with missingValues: 'em'; hollow diamonds are the imputed rows.`;
+    }
+  } catch (err) {
+    setStatus(status, err.message, true);
+    document.body.dataset.fitState = 'error';
+    return;
+  }
   setStatus(status, `Fitting ${dataset.name} (${dataset.rows.toLocaleString('en')} rows)…`);
   const t0 = performance.now();
   try {
-    const X = dataset.X.slice();
+    const X = fitX.slice();
     const fit = await fitWorker.run('fit', { X, rows: dataset.rows, cols: 2, options, grid, bayesian }, {
       transfer: [X.buffer],
       onProgress: (info) => {
@@ -193,7 +209,7 @@ async function runFit() {
       status,
       `${dataset.name}: ${fit.converged ? 'converged' : 'stopped'} after ${fit.nIter} iterations in ${(fit.seconds * 1000).toFixed(1)} ms ` +
         `(${fit.backendName}, ${fit.fitWorkers} worker${fit.fitWorkers > 1 ? 's' : ''}; wall time with messaging ${(performance.now() - t0).toFixed(0)} ms). ` +
-        `${summary}${dataset.note ? ' ' + dataset.note : ''}${warn}`,
+        `${summary}${removedNote}${dataset.note ? ' ' + dataset.note : ''}${warn}`,
     );
     document.body.dataset.fitState = 'done';
     document.body.dataset.activeComponents = String(fit.effectiveComponents);
@@ -207,7 +223,7 @@ async function runFit() {
 
   try {
     const payload = () => {
-      const X = dataset.X.slice();
+      const X = fitX.slice();
       return [{ X, rows: dataset.rows, cols: 2, options }, { transfer: [X.buffer] }];
     };
     // (d) the same fit timed on both backends

@@ -51,12 +51,17 @@ export function displayRows(rows, max = 4000) {
  */
 export function scatterPlot(dataset, fit, { width = 640, height = 480, grid, showDensity = true } = {}) {
   const idx = displayRows(dataset.rows);
-  const points = idx.map((i) => ({
-    x: dataset.X[2 * i],
-    y: dataset.X[2 * i + 1],
+  // a fit with missing values places every row at impute(X); rows that lost a value are drawn apart
+  const X = fit?.imputed ?? dataset.X;
+  const all = idx.map((i) => ({
+    x: X[2 * i],
+    y: X[2 * i + 1],
     c: fit ? fit.label[i] : -1,
     p: fit ? fit.confidence[i] : 1,
+    imputed: fit?.imputed ? fit.wasMissing[i] === 1 : false,
   }));
+  const points = all.filter((d) => !d.imputed);
+  const imputed = all.filter((d) => d.imputed);
   const marks = [];
   if (fit && showDensity) {
     let top = -Infinity;
@@ -77,6 +82,15 @@ export function scatterPlot(dataset, fit, { width = 640, height = 480, grid, sho
       className: 'points',
     }),
   );
+  if (imputed.length) {
+    marks.push(
+      Plot.dot(imputed, {
+        x: 'x', y: 'y', r: 3.2, symbol: 'diamond', fill: 'none', strokeWidth: 1.3,
+        stroke: (d) => color(d.c),
+        className: 'imputed',
+      }),
+    );
+  }
   if (fit) {
     const rings = [];
     // a switched-off component of the Bayesian mixture keeps a mean and covariance near the prior's: not drawn

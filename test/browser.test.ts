@@ -296,6 +296,66 @@ describe('the demo page (vite build)', () => {
     await page.screenshot({ path: join(OUTPUT, 'demo-full.png'), fullPage: true });
   });
 
+  /** One clustering fit on Old Faithful with the given controls, BIC/AIC and timing off (they have their own test). */
+  async function fitFaithful(controls: { model: string; k: number; missing: number }): Promise<void> {
+    await page.selectOption('#fit-form select[name="data"]', 'faithful');
+    await page.selectOption('#fit-form select[name="model"]', controls.model);
+    await page.fill('#fit-form input[name="k"]', String(controls.k));
+    await page.fill('#fit-form input[name="missing"]', String(controls.missing));
+    await page.setChecked('#fit-form input[name="select"]', false);
+    await page.setChecked('#fit-form input[name="timing"]', false);
+    await page.click('#fit-button');
+    await waitForState(page, 'fit', '#fit-status', 60_000);
+  }
+
+  it('Bayesian (automatic K): K = 5 as the upper bound leaves 2 components active on Old Faithful, ellipses only for those', async () => {
+    await fitFaithful({ model: 'bayesian', k: 5, missing: 0 });
+    const out = await page.evaluate(() => {
+      const n = (sel: string) => document.querySelectorAll(sel).length;
+      return {
+        active: document.body.dataset.activeComponents,
+        bars: n('#weights svg g.weights rect'),
+        ellipses: n('#scatter svg g.ellipses path'),
+        means: n('#scatter svg g.means path'),
+        elbo: n('#loglik svg g.loglik path'),
+        params: n('#params tr') - 1,
+        status: document.querySelector('#fit-status')?.textContent ?? '',
+      };
+    });
+    // README, "Bayesian mixture (automatic K)": Old Faithful with K = 5 gives weights [0.359, 0.64, 0.001, 0, 0]
+    expect(out.active).toBe('2');
+    expect(out.bars).toBe(5);
+    expect(out.ellipses).toBe(4); // 2 active components x (1 sigma, 2 sigma)
+    expect(out.means).toBe(2);
+    expect(out.elbo).toBe(1);
+    expect(out.params).toBe(2);
+    expect(out.status).toMatch(/2 of 5 components active \(weight > 0\.01\), lower bound -?\d/);
+    await page.mouse.move(0, 0);
+    await page.locator('#clusters').screenshot({ path: join(OUTPUT, 'demo-bayesian.png') });
+  });
+
+  it('remove 20 % of values: fits with missingValues em and draws the imputed rows apart', async () => {
+    await fitFaithful({ model: 'em', k: 2, missing: 20 });
+    const out = await page.evaluate(() => {
+      const n = (sel: string) => document.querySelectorAll(sel).length;
+      return {
+        observed: n('#scatter svg g.points circle'),
+        imputed: n('#scatter svg g.imputed path'),
+        ellipses: n('#scatter svg g.ellipses path'),
+        status: document.querySelector('#fit-status')?.textContent ?? '',
+      };
+    });
+    // 20 % of the 544 values, at most one per row: 109 rows with an imputed value, 163 complete
+    expect(out.imputed).toBe(109);
+    expect(out.observed).toBe(272 - 109);
+    expect(out.ellipses).toBe(4);
+    expect(out.status).toMatch(/converged after \d+ iterations/);
+    expect(out.status).toContain("109 of 544 values removed");
+    await page.mouse.move(0, 0);
+    await page.locator('#clusters').screenshot({ path: join(OUTPUT, 'demo-missing.png') });
+    await page.fill('#fit-form input[name="missing"]', '0');
+  });
+
   it('logged no page errors', () => {
     expect(pageErrors).toEqual([]);
   });
