@@ -7,7 +7,15 @@ export type GaussianMixtureErrorCode =
   /** The log-likelihood or a covariance became non-finite (data too large in magnitude, or all densities underflowed). */
   | 'NUMERICAL_FAILURE'
   /** The requested backend cannot run here (e.g. `backend: 'wasm'` without WebAssembly). */
-  | 'BACKEND_UNAVAILABLE';
+  | 'BACKEND_UNAVAILABLE'
+  /**
+   * `GaussianMixture.fromJSON` was given something that is not a valid saved model: not JSON, another
+   * format or version, an unknown field, or a field of the wrong type or shape, non-finite, weights
+   * that are negative or do not sum to 1, a covariance that is not positive definite, or a precision
+   * factor that is not upper-triangular with a positive diagonal or does not belong to its covariance.
+   * The message names the field, the value and what is allowed.
+   */
+  | 'INVALID_MODEL';
 
 /** Numerical failures and misuse. Argument problems throw `TypeError`/`RangeError` instead. */
 export class GaussianMixtureError extends Error {

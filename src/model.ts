@@ -13,7 +13,8 @@ import { START_SAMPLE_ROWS } from './starts.js';
 import type { ChunkSource } from './sources.js';
 import { ChunkEngine, SOURCE_SAMPLE_ROWS, checkSource, isChunkSource, sampleSource } from './sources.js';
 import { criteria } from './criteria.js';
-import { compressFromFull, covarianceSize, expandToFull, fromPrecisions } from './params.js';
+import { expandToFull, fromPrecisions } from './params.js';
+import { MODEL_FORMAT, MODEL_VERSION, parseModelJSON } from './model-json.js';
 import { mclustParameterCount } from './covariance-models.js';
 import { Random, randomSeed } from './random.js';
 import { choleskyLower } from './linalg.js';
@@ -40,8 +41,8 @@ export interface FitOptions {
 
 /** What `toJSON` writes and `fromJSON` reads. */
 export interface GaussianMixtureJSON {
-  format: 'gmm-wasm/model';
-  version: 1;
+  format: typeof MODEL_FORMAT;
+  version: typeof MODEL_VERSION;
   options: Omit<ResolvedOptions, 'onIteration' | 'signal' | 'init'>;
   nFeatures: number;
   weights: number[];
@@ -446,8 +447,8 @@ export class GaussianMixture {
     const { onIteration: _i, signal: _s, init: _init, ...options } = this.opts;
     const m = s.mixture;
     return {
-      format: 'gmm-wasm/model',
-      version: 1,
+      format: MODEL_FORMAT,
+      version: MODEL_VERSION,
       options,
       nFeatures: m.d,
       weights: Array.from(m.weights),
@@ -461,40 +462,21 @@ export class GaussianMixture {
     };
   }
 
-  /** Restores a model written by `toJSON` (object or JSON text); it predicts exactly as the original. */
+  /**
+   * Restores a model written by `toJSON` (object or JSON text); it predicts exactly as the original.
+   * The input is untrusted: every field is validated (model-json.ts) and anything else throws a
+   * GaussianMixtureError with code INVALID_MODEL naming the field.
+   */
   static fromJSON(json: GaussianMixtureJSON | string): GaussianMixture {
-    const j = typeof json === 'string' ? (JSON.parse(json) as GaussianMixtureJSON) : json;
-    if (j === null || typeof j !== 'object' || j.format !== 'gmm-wasm/model' || j.version !== 1) {
-      throw new TypeError(`fromJSON expects the output of GaussianMixture.toJSON() (format 'gmm-wasm/model', version 1), got ${describe(j)}.`);
-    }
-    const model = new GaussianMixture(j.options);
-    const { nComponents: k, covarianceType: type } = model.opts;
-    const d = j.nFeatures;
-    const flat = (a: unknown): Float64Array => Float64Array.from((a as unknown[]).flat(2) as number[]);
-    // The mclust names are written k x d x d; the model keeps them in their storage form.
-    const stored = (name: string, a: unknown): Float64Array => {
-      const f = flat(a);
-      const size = isMclustName(type) ? k * d * d : covarianceSize(type, k, d);
-      if (f.length !== size) {
-        throw new RangeError(`fromJSON: ${name} does not match nComponents = ${k}, nFeatures = ${d}, covarianceType = '${type}'.`);
-      }
-      if (!isMclustName(type)) return f;
-      const c = compressFromFull(f, type, k, d);
-      if (typeof c === 'string') throw new RangeError(`fromJSON: ${name}: ${c}.`);
-      return c;
-    };
-    const covariances = stored('covariances', j.covariances);
-    const precChol = stored('precisionsCholesky', j.precisionsCholesky);
-    if (j.weights.length !== k || j.means.length !== k) {
-      throw new RangeError(`fromJSON: weights and means must have nComponents = ${k} entries.`);
-    }
-    const estimate = { type, k, d, weights: Float64Array.from(j.weights), means: flat(j.means), covariances };
+    const v = parseModelJSON(json);
+    const model = new GaussianMixture(v.options);
+    const { covarianceType: type, nComponents: k, nFeatures: d, weights, means, covariances } = v;
     model.state = {
-      mixture: fromPrecisions(estimate, precChol),
-      converged: j.converged,
-      nIter: j.nIter,
-      lowerBound: j.lowerBound ?? -Infinity,
-      history: [...j.history],
+      mixture: fromPrecisions({ type, k, d, weights, means, covariances }, v.precisionsCholesky),
+      converged: v.converged,
+      nIter: v.nIter,
+      lowerBound: v.lowerBound,
+      history: v.history,
     };
     return model;
   }

@@ -275,14 +275,18 @@ describe('other argument errors', () => {
     expectThrow(() => gmm.sample(10, -1), RangeError, /seed/, /-1/);
   });
 
-  it('fromJSON rejects what toJSON did not write', async () => {
-    expectThrow(() => GaussianMixture.fromJSON({ format: 'other' } as never), TypeError, /fromJSON/, /gmm-wasm\/model/);
-    expectThrow(() => GaussianMixture.fromJSON('null'), TypeError, /fromJSON/);
+  it('fromJSON rejects what toJSON did not write with INVALID_MODEL (every field class: model-json.test.ts)', async () => {
+    const invalid = (fn: () => unknown, ...patterns: RegExp[]): void => {
+      const err = expectThrow(fn, GaussianMixtureError, /fromJSON/, ...patterns) as GaussianMixtureError;
+      expect(err.code).toBe('INVALID_MODEL');
+    };
+    invalid(() => GaussianMixture.fromJSON({ format: 'other' } as never), /gmm-wasm\/model/);
+    invalid(() => GaussianMixture.fromJSON('null'), /got null/);
     const gmm = new GaussianMixture({ nComponents: 2, seed: 1 });
     await gmm.fit(X);
     const j = gmm.toJSON();
-    expectThrow(() => GaussianMixture.fromJSON({ ...j, weights: [1] }), RangeError, /fromJSON/, /nComponents = 2/);
-    expectThrow(() => GaussianMixture.fromJSON({ ...j, means: [[0, 0]] }), RangeError, /fromJSON/);
+    invalid(() => GaussianMixture.fromJSON({ ...j, weights: [1] }), /weights must be an array of 2/);
+    invalid(() => GaussianMixture.fromJSON({ ...j, means: [[0, 0]] }), /means must be an array of 2/);
   });
 });
 
