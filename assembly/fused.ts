@@ -447,7 +447,63 @@ const LOG_2PI: f64 = 1.8378770664093453;
     if (tri) eTri(d, mu, prec + ((<usize>c * P) << 3), XT, D + <usize>c * d * RB, SQ, ldet, lw, LPc);
     else eDiag(d, mu, prec + ((<usize>c * P) << 3), XT, SQ, ldet, lw, LPc);
   }
-  logSumExp(k, LP, S + mxOff(d, k, tri), SQ);
+  const MX = S + mxOff(d, k, tri);
+  logSumExp(k, LP, MX, SQ);
+  for (let r = 0; r < B; r++) {
+    if (!(ld(MX + (<usize>r << 3)) > -Infinity)) farRow(tri, d, k, r, logWeights, means, prec, logDet, XT, LP, MX);
+  }
+}
+
+/**
+ * Row r of the block when every log-density is -Infinity or NaN: its squared Mahalanobis distance q_c
+ * (or x - mu itself) overflowed for every component, so log p(x) = -q/2 + O(log) is below -1.8e308
+ * and -Infinity is its correctly rounded value, the same on both backends. The responsibilities are
+ * still well defined: r_c is proportional to exp(-(q_c - q_min)/2 + ...), and two q's above 1e308
+ * differ by far more than the ~75 that makes exp(-diff/2) vanish against 1 unless they agree to
+ * ~1e-306 relative, below float64 resolution anyway. So the row goes wholly to the component with
+ * the smallest q, found from log q_c = 2 ln s + ln ||U^T ((x - mu)/s)||^2 with s = max |x_j|, |mu_j|,
+ * which cannot overflow; equal log q (indistinguishable in float64) go to the larger
+ * log w_c + log det U_c, then the lower index. Weightless components (log w = -Infinity) never win.
+ * A cold path, scalar on both builds, in js.ts's operation order.
+ */
+function farRow(
+  tri: bool, d: i32, k: i32, r: i32, logWeights: usize, means: usize, prec: usize, logDet: usize,
+  XT: usize, LP: usize, MX: usize,
+): void {
+  const P = packedSize(d, tri);
+  const x = XT + (<usize>r << 3);
+  let best = -1;
+  let bestLogQ = Infinity;
+  let bestConst = -Infinity;
+  for (let c = 0; c < k; c++) {
+    const lw = ld(logWeights + (<usize>c << 3));
+    if (lw == -Infinity) continue;
+    const mu = means + ((<usize>c * d) << 3);
+    let scale = 0.0;
+    for (let j = 0; j < d; j++) {
+      scale = Math.max(scale, Math.max(Math.abs(ld(x + <usize>j * RB)), Math.abs(ld(mu + (<usize>j << 3)))));
+    }
+    let q = 0.0;
+    for (let j = 0; j < d; j++) {
+      let y = 0.0;
+      if (tri) {
+        const row = prec + ((<usize>c * P + lowerRow(j)) << 3);
+        for (let i = 0; i <= j; i++) y += (ld(x + <usize>i * RB) / scale - ld(mu + (<usize>i << 3)) / scale) * ld(row + (<usize>i << 3));
+      } else {
+        y = (ld(x + <usize>j * RB) / scale - ld(mu + (<usize>j << 3)) / scale) * ld(prec + ((<usize>c * P + j) << 3));
+      }
+      q += y * y;
+    }
+    const logQ = 2 * Math.log(scale) + Math.log(q);
+    const constant = ld(logDet + (<usize>c << 3)) + lw;
+    if (best < 0 || logQ < bestLogQ || (logQ == bestLogQ && constant > bestConst)) {
+      best = c;
+      bestLogQ = logQ;
+      bestConst = constant;
+    }
+  }
+  for (let c = 0; c < k; c++) st(LP + <usize>c * RB + (<usize>r << 3), c == best ? 1.0 : 0.0);
+  st(MX + (<usize>r << 3), -Infinity);
 }
 
 @inline function fusedRows(

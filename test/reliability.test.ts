@@ -61,3 +61,55 @@ describe('predict / scoreSamples during a refit leave the refit bit-identical (f
     expect(calls).toBeGreaterThan(0);
   });
 });
+
+describe('a finite point far away (fault 4)', () => {
+  const { X } = blobs(5, 300, 2, 2);
+  const far = [[1e155, 1e155], [-1e155, 3e154], [1.7e308, -1.7e308], [1e200, 0]];
+  const types = ['full', 'tied', 'diag', 'spherical', 'VEV', 'EEI'] as const;
+
+  it.each(types)('%s: finite probabilities summing to 1, a label, scoreSamples -Infinity on every backend', async (covarianceType) => {
+    const fitted = new GaussianMixture({ nComponents: 2, covarianceType, seed: 2, backend: 'js' });
+    await fitted.fit(X);
+    const text = JSON.stringify(fitted);
+    const results = (['js', 'wasm', 'wasm-scalar'] as const).map((backend) => {
+      const gmm = GaussianMixture.fromJSON(text.replace('"backend":"js"', `"backend":"${backend}"`));
+      expect(gmm.options.backend).toBe(backend);
+      const proba = gmm.predictProba([...far, ...X.slice(0, 3)]);
+      for (let i = 0; i < proba.rows; i++) {
+        const row = Array.from(proba.data.subarray(i * 2, i * 2 + 2));
+        expect(row.every(Number.isFinite), `row ${i}: ${row}`).toBe(true);
+        expect(Math.abs(row[0] + row[1] - 1)).toBeLessThanOrEqual(1e-15);
+      }
+      const scores = gmm.scoreSamples(far);
+      // log p(x) = -q/2 + O(1) with q > 1e308: below -Number.MAX_VALUE, so -Infinity is its float64 value.
+      expect(Array.from(scores)).toEqual(far.map(() => -Infinity));
+      return { labels: Array.from(gmm.predict(far)), proba: Array.from(gmm.predictProba(far).data), near: Array.from(gmm.scoreSamples(X.slice(0, 3))) };
+    });
+    // The same answer on every backend: far rows exactly (one-hot), near rows to rounding.
+    expect(results[1].labels).toEqual(results[0].labels);
+    expect(results[2].labels).toEqual(results[0].labels);
+    expect(results[1].proba).toEqual(results[0].proba);
+    expect(results[2].proba).toEqual(results[0].proba);
+    for (const r of results) for (let i = 0; i < 3; i++) expect(Math.abs(r.near[i] - results[0].near[i])).toBeLessThan(1e-12 * Math.abs(results[0].near[i]));
+  });
+
+  it('the far row goes to the component with the smallest Mahalanobis distance (closed form)', () => {
+    // Spherical variances 1 and 4 (means 0 and (10, 10)): at x = (1e155, 1e155), q_0 = 2e310 and
+    // q_1 = 2 (1e155 - 10)^2 / 4 = q_0 / 4, so component 1 wins; along -x too. A weightless broad
+    // component (variance 100, weight 0) must not win.
+    const model = (backend: string): GaussianMixture =>
+      GaussianMixture.fromJSON({
+        format: 'gmm-wasm/model', version: 1,
+        options: { nComponents: 3, covarianceType: 'spherical', tol: 1e-3, relTol: 0, maxIter: 100, regCovar: 1e-6, nInit: 1, warmStart: false, backend, workers: 1 },
+        nFeatures: 2, weights: [0.5, 0.5, 0], means: [[0, 0], [10, 10], [0, 0]], covariances: [1, 4, 100], precisionsCholesky: [1, 0.5, 0.1],
+        converged: true, nIter: 1, lowerBound: -1, history: [-1],
+      } as never);
+    for (const backend of ['js', 'wasm', 'wasm-scalar']) {
+      const gmm = model(backend);
+      expect(Array.from(gmm.predict([[1e155, 1e155], [-1e155, -1e155], [1e300, 1e300]]))).toEqual([1, 1, 1]);
+      expect(Array.from(gmm.predictProba([[1e155, 1e155]]).data)).toEqual([0, 1, 0]);
+      // A point that does not overflow is scored normally (finite, the ordinary formula).
+      expect(Number.isFinite(gmm.scoreSamples([[1e150, 1e150]])[0])).toBe(true);
+    }
+  });
+});

@@ -275,7 +275,47 @@ export class JsBackend implements Backend {
       const inv = 1 / s;
       for (let c = 0; c < k; c++) LP[c * B + r] *= inv;
       MX[r] = max + Math.log(s);
+      if (!(MX[r] > -Infinity)) this.farRow(r);
     }
+  }
+
+  /**
+   * Row r of the block when every log-density is -Infinity or NaN: its squared Mahalanobis distance
+   * (or x - mu itself) overflowed for every component, so the row is too far from all of them for
+   * float64 (|x| ~ 1e155 and beyond). The rule of assembly/fused.ts farRow (the reasons are written there).
+   */
+  private farRow(r: number): void {
+    const { d, k, XT, LP, MX, prec, means, logDet, logWeights } = this;
+    const tri = this.family === 'tri';
+    const P = tri ? (d * (d + 1)) / 2 : d;
+    let best = -1;
+    let bestLogQ = Infinity;
+    let bestConst = -Infinity;
+    for (let c = 0; c < k; c++) {
+      if (logWeights[c] === -Infinity) continue;
+      let scale = 0;
+      for (let j = 0; j < d; j++) scale = Math.max(scale, Math.abs(XT[j * B + r]), Math.abs(means[c * d + j]));
+      let q = 0;
+      for (let j = 0; j < d; j++) {
+        let y = 0;
+        if (tri) {
+          const row = c * P + (j * (j + 1)) / 2;
+          for (let i = 0; i <= j; i++) y += (XT[i * B + r] / scale - means[c * d + i] / scale) * prec[row + i];
+        } else {
+          y = (XT[j * B + r] / scale - means[c * d + j] / scale) * prec[c * d + j];
+        }
+        q += y * y;
+      }
+      const logQ = 2 * Math.log(scale) + Math.log(q);
+      const constant = logDet[c] + logWeights[c];
+      if (best < 0 || logQ < bestLogQ || (logQ === bestLogQ && constant > bestConst)) {
+        best = c;
+        bestLogQ = logQ;
+        bestConst = constant;
+      }
+    }
+    for (let c = 0; c < k; c++) LP[c * B + r] = c === best ? 1 : 0;
+    MX[r] = -Infinity;
   }
 
   /** Adds the block's statistics about the current means; skips a component whose 8 weights are all 0. */
