@@ -312,7 +312,15 @@ function packRows(X: ArrayLike<ArrayLike<number>>, name: string, allowMissing: b
   return { data, rows, cols };
 }
 
-/** Validates per-sample weights (finite, >= 0, positive sum, one per row) into a fresh Float64Array. */
+/**
+ * Validates per-sample weights (finite, >= 0, positive sum, one per row) into a fresh Float64Array,
+ * normalised by a power of two that brings their mean near 1. Only ratios of weights mean anything
+ * to a fit, but the absolute scale reaches the arithmetic: the M-step's 10 eps added to N_k outweighs
+ * weights of 1e-20, and sums of weights of 1e308 overflow. Scaling by 2^e is exact (the weights'
+ * ratios and, for weights that average near 1 already, the weights themselves are unchanged), so
+ * multiplying all weights by any positive constant changes the fit only by the rounding of that
+ * constant's ratio to a power of two.
+ */
 export function toSampleWeight(w: unknown, rows: number): Float64Array {
   if (w === null || typeof w !== 'object' || typeof (w as ArrayLike<number>).length !== 'number') {
     throw new TypeError(`sampleWeight must be an array of ${rows} non-negative numbers, got ${describe(w)}.`);
@@ -322,15 +330,30 @@ export function toSampleWeight(w: unknown, rows: number): Float64Array {
     throw new RangeError(`sampleWeight has length ${a.length}, but X has ${rows} rows; give one weight per row.`);
   }
   const out = new Float64Array(rows);
-  let sum = 0;
+  let max = 0;
   for (let i = 0; i < rows; i++) {
     const v = a[i];
     if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) {
       throw new RangeError(`sampleWeight[${i}] must be a finite number >= 0, got ${describe(v)}.`);
     }
     out[i] = v;
-    sum += v;
+    if (v > max) max = v;
   }
-  if (!(sum > 0)) throw new RangeError('sampleWeight must have a positive sum, got all zeros.');
+  if (!(max > 0)) throw new RangeError('sampleWeight must have a positive sum, got all zeros.');
+  // First the largest weight into [1, 2) (so the sum cannot overflow), then the mean to ~1.
+  scaleByPowerOfTwo(out, -Math.floor(Math.log2(max)));
+  let sum = 0;
+  for (let i = 0; i < rows; i++) sum += out[i];
+  scaleByPowerOfTwo(out, -Math.round(Math.log2(sum / rows)));
   return out;
+}
+
+/** a *= 2^e in place, in steps a float64 power of two can hold (|e| up to ~2100 for subnormal weights). */
+function scaleByPowerOfTwo(a: Float64Array, e: number): void {
+  while (e !== 0) {
+    const step = Math.max(-1000, Math.min(1000, e));
+    const f = 2 ** step;
+    for (let i = 0; i < a.length; i++) a[i] *= f;
+    e -= step;
+  }
 }

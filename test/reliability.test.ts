@@ -113,3 +113,44 @@ describe('a finite point far away (fault 4)', () => {
     }
   });
 });
+
+describe('sample weights are normalised internally (fault 5)', () => {
+  const { X } = blobs(31, 400, 2, 3, 5);
+  const base = X.map((_, i) => 0.5 + ((i * 7) % 11) / 10);
+  const fitted = async (factor: number, options: GaussianMixtureOptions): Promise<GaussianMixture> => {
+    const gmm = new GaussianMixture({ nComponents: 3, seed: 9, ...options });
+    return gmm.fit(X, { sampleWeight: base.map((w) => w * factor) });
+  };
+  const close = (a: unknown, b: unknown, label: string): void => {
+    const x = JSON.stringify(a, null, 0).match(/-?[\d.e+-]+/g)!.map(Number);
+    const y = JSON.stringify(b, null, 0).match(/-?[\d.e+-]+/g)!.map(Number);
+    expect(x.length, label).toBe(y.length);
+    for (let i = 0; i < x.length; i++) expect(Math.abs(x[i] - y[i]), `${label}[${i}]: ${x[i]} vs ${y[i]}`).toBeLessThanOrEqual(1e-12 * Math.max(1, Math.abs(y[i])));
+  };
+
+  for (const backend of backends) {
+    for (const init of ['kmeans', 'auto'] as const) {
+      it(`${backend}, init ${init}: weights times 1e-20, 1e-300, 3.7, 1e308 give the fit of the weights themselves (within 1e-12)`, async () => {
+        const options: GaussianMixtureOptions = { backend, init, tol: 1e-10, maxIter: 200 };
+        const reference = await fitted(1, options);
+        expect(reference.converged).toBe(true);
+        for (const factor of [1e-20, 1e-300, 3.7, 1e308]) {
+          const g = await fitted(factor, options);
+          expect(g.converged, `factor ${factor}`).toBe(true);
+          expect(g.nIter, `factor ${factor}`).toBe(reference.nIter);
+          close(g.weights, reference.weights, `weights x${factor}`);
+          close(g.means, reference.means, `means x${factor}`);
+          close(g.covariances, reference.covariances, `covariances x${factor}`);
+          close(g.history, reference.history, `history x${factor}`);
+        }
+      });
+    }
+  }
+
+  it('the caller\'s weights are not modified', async () => {
+    const w = base.map((v) => v * 1e-20);
+    const before = [...w];
+    await new GaussianMixture({ nComponents: 3, seed: 9, backend: 'js', init: 'kmeans' }).fit(X, { sampleWeight: w });
+    expect(w).toEqual(before);
+  });
+});
