@@ -19,7 +19,7 @@ import { mclustParameterCount } from './covariance-models.js';
 import { Random, randomSeed } from './random.js';
 import { choleskyLower } from './linalg.js';
 import { abortError, describe, notFitted } from './errors.js';
-import { createChunkWorkers, createShardedEngine, resolveWorkerCount } from './parallel.js';
+import { createChunkWorkers, createShardedEngine, usefulWorkerCount } from './parallel.js';
 import { SufficientStatistics } from './statistics.js';
 import { createStats } from './backend/types.js';
 import { StepwiseStatistics, updateState } from './online.js';
@@ -116,7 +116,7 @@ export class GaussianMixture {
     const warnings: string[] = [];
     this.lastFit = { workers: 1, warnings };
     const o = this.opts;
-    const workers = await resolveWorkerCount(o.workers);
+    const workers = await usefulWorkerCount(o.workers, data.rows, warnings);
     const family = kernelFamily(o.covarianceType);
     const sharded = await createShardedEngine({ workers, backend: backend.name, data: patterns ? dense! : data, weights, k, family, missing: patterns !== null, signal: o.signal, warnings });
     if (sharded) this.lastFit.workers = sharded.size;
@@ -156,7 +156,7 @@ export class GaussianMixture {
     const warnings: string[] = [];
     this.lastFit = { workers: 1, warnings };
     const family = kernelFamily(o.covarianceType);
-    const workers = await createChunkWorkers({ workers: await resolveWorkerCount(o.workers), backend: backend.name, k, d: source.cols, family, signal: o.signal, warnings });
+    const workers = await createChunkWorkers({ workers: await usefulWorkerCount(o.workers, rows, warnings), backend: backend.name, k, d: source.cols, family, signal: o.signal, warnings });
     if (workers) this.lastFit.workers = workers.size;
     const handle = backend.load(sample, null);
     try {
@@ -181,7 +181,10 @@ export class GaussianMixture {
     const o = this.opts;
     const warm = o.warmStart && this.state !== null ? this.state : null;
     this.online = null;
+    const warnings = this.lastFit.warnings;
     this.state = await fitMixture({ ...job, options: o, seed, warm, estimator: this.estimator(job.data, job.weights, job.backend) });
+    const notConverged = convergenceWarning(this.state, o);
+    if (notConverged) warnings.push(notConverged);
   }
 
   /**
@@ -425,8 +428,9 @@ export class GaussianMixture {
   }
 
   /**
-   * Warnings of the last fit (empty when there were none), e.g. that `workers` >= 2 was requested but
-   * workers could not be started here, so the fit ran on one thread.
+   * Warnings of the last fit (empty when there were none): the kept run did not converge (and what to
+   * change), `workers` was capped at the cores or the rows, or workers could not be started here so
+   * the fit ran on one thread.
    */
   get fitWarnings(): string[] {
     return [...this.lastFit.warnings];
@@ -568,6 +572,22 @@ export class GaussianMixture {
       backend.release(handle);
     }
   }
+}
+
+/**
+ * The warning of a fit whose kept run did not meet tol / relTol (scikit-learn's ConvergenceWarning),
+ * saying what to change; null when it converged or maxIter is 0 (initialisation only, as asked).
+ */
+function convergenceWarning(s: FitState, o: ResolvedOptions): string | null {
+  if (s.converged || o.maxIter === 0) return null;
+  const h = s.history;
+  const change = h.length >= 2 ? Math.abs(h[h.length - 1] - h[h.length - 2]) : NaN;
+  return (
+    `The fit did not converge: after ${s.nIter} iteration${s.nIter === 1 ? '' : 's'} (maxIter = ${o.maxIter}) the mean log-likelihood ` +
+    `still changed by ${change.toPrecision(3)} per iteration (tol = ${o.tol}${o.relTol > 0 ? `, relTol = ${o.relTol}` : ''}). ` +
+    `Increase maxIter, loosen tol, or try another init or more restarts (nInit); scaling the columns to comparable spread speeds EM up. ` +
+    `(An onIteration callback that returned false also ends a fit unconverged.)`
+  );
 }
 
 function rows(a: Float64Array, r: number, c: number): number[][] {

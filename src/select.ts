@@ -17,7 +17,7 @@ import { meanColumnVariance } from './kmeans.js';
 import { criteria } from './criteria.js';
 import { randomSeed } from './random.js';
 import { GaussianMixtureError, abortError, describe } from './errors.js';
-import { resolveWorkerCount, startPool } from './parallel.js';
+import { coreCount, resolveWorkerCount, startPool } from './parallel.js';
 import { toMatrix } from './input.js';
 
 type Rows = Matrix<Float64Array> | Matrix<Float32Array>;
@@ -136,7 +136,8 @@ export async function selectModel(X: MatrixInput, options: SelectionOptions = {}
   }
   const starts = new StartSet(data, null, seed);
   const variance = meanColumnVariance(data);
-  const workers = Math.min(await resolveWorkerCount(shared.workers ?? 1), jobs.size);
+  // Threads beyond the cores only share them.
+  const workers = Math.min(await resolveWorkerCount(shared.workers ?? 1), jobs.size, await coreCount());
   let done = 0;
   const report = (o: ResolvedOptions): void =>
     onCandidate?.({ done: ++done, total: jobs.size, nComponents: o.nComponents, covarianceType: o.covarianceType });

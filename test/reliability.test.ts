@@ -154,3 +154,21 @@ describe('sample weights are normalised internally (fault 5)', () => {
     expect(w).toEqual(before);
   });
 });
+
+describe('non-convergence is reported in fitWarnings (scope 7)', () => {
+  const { X } = blobs(41, 500, 2, 3, 3);
+
+  it.each(backends)('%s: converged false adds one warning naming maxIter and tol; a converged fit has none', async (backend) => {
+    const short = await new GaussianMixture({ nComponents: 3, seed: 1, backend, maxIter: 2, tol: 1e-12, init: 'kmeans' }).fit(X);
+    expect(short.converged).toBe(false);
+    expect(short.fitWarnings).toHaveLength(1);
+    expect(short.fitWarnings[0]).toMatch(/did not converge: after 2 iterations \(maxIter = 2\)/);
+    expect(short.fitWarnings[0]).toMatch(/tol = 1e-12/);
+    expect(short.fitWarnings[0]).toMatch(/Increase maxIter/);
+    const done = await new GaussianMixture({ nComponents: 3, seed: 1, backend, init: 'kmeans' }).fit(X);
+    expect(done.converged).toBe(true);
+    expect(done.fitWarnings).toEqual([]);
+    // maxIter 0 asks for initialisation only: nothing to warn about.
+    expect((await new GaussianMixture({ nComponents: 3, seed: 1, backend, maxIter: 0 }).fit(X)).fitWarnings).toEqual([]);
+  });
+});

@@ -99,7 +99,7 @@ describe('workers: 2 equals workers: 1', () => {
         const one = await new GaussianMixture(opts).fit(X);
         const two = await new GaussianMixture({ ...opts, workers: 2 }).fit(X);
         expect(two.fitWorkers).toBe(2);
-        expect(two.fitWarnings).toEqual([]);
+        expect(two.fitWarnings).toEqual(one.fitWarnings); // no worker warning; tol 0 warns of non-convergence on both
         expect(one.fitWorkers).toBe(1);
         expect(one.nIter).toBe(40);
         expectSameFit(one, two);
@@ -141,7 +141,8 @@ describe('workers: 2 equals workers: 1', () => {
     const opts = { nComponents: 3, covarianceType: 'full', seed: 5, nInit: 3, init: 'random', tol: 0, maxIter: 8 } as const;
     const one = await new GaussianMixture(opts).fit(X, { sampleWeight });
     const three = await new GaussianMixture({ ...opts, workers: 3 }).fit(X, { sampleWeight });
-    expect(three.fitWorkers).toBe(3);
+    // workers are capped at the cores (issue 11): 3 shards on a machine with 3 or more.
+    expect(three.fitWorkers).toBe(Math.min(3, availableParallelism()));
     expectSameFit(one, three);
   });
 
@@ -169,12 +170,27 @@ describe('workers: 2 equals workers: 1', () => {
     expect(activeWorkerCount()).toBe(0);
   });
 
-  it('more workers than rows: capped at one row per worker', async () => {
-    const X = [[0], [1], [5], [6]];
-    const m = await new GaussianMixture({ nComponents: 2, seed: 1, workers: 8 }).fit(X);
-    expect(m.fitWorkers).toBe(4);
-    const ref = await new GaussianMixture({ nComponents: 2, seed: 1 }).fit(X);
-    expectSameFit(ref, m);
+  it('workers are capped at the cores and at MIN_ROWS_PER_WORKER rows each, with a warning (fault 6)', async () => {
+    const cores = availableParallelism();
+    const tiny = blobs(40, 2, 2, 3);
+    const before = activeWorkerCount();
+    const m = await new GaussianMixture({ nComponents: 2, seed: 1, workers: 1000 }).fit(tiny);
+    expect(m.fitWorkers).toBe(1);
+    expect(m.fitWarnings).toEqual([
+      `workers: 1000 was requested, but this machine has ${cores} core${cores === 1 ? '' : 's'} and X has 40 rows and a worker needs at least 1000, so the fit used one thread.`,
+    ]);
+    expect(activeWorkerCount()).toBe(before);
+    expectSameFit(await new GaussianMixture({ nComponents: 2, seed: 1 }).fit(tiny), m);
+    // Enough rows for 5 workers: the cores decide.
+    const X = blobs(5000, 2, 2, 3);
+    const capped = await new GaussianMixture({ nComponents: 2, seed: 1, workers: 8 }).fit(X);
+    const expected = Math.min(cores, 5);
+    expect(capped.fitWorkers).toBe(expected >= 2 ? expected : 1);
+    expect(capped.fitWarnings).toHaveLength(1);
+    expect(capped.fitWarnings[0]).toContain(`this machine has ${cores} core`);
+    // Exactly the useful number: no warning.
+    const exact = await new GaussianMixture({ nComponents: 2, seed: 1, workers: Math.min(cores, 5) }).fit(X);
+    expect(exact.fitWarnings).toEqual([]);
   });
 });
 
