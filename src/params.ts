@@ -2,6 +2,7 @@ import type { CovarianceType } from './types.js';
 import { kernelFamily, storageType } from './types.js';
 import type { Backend, KernelParams } from './backend/types.js';
 import { GaussianMixtureError } from './errors.js';
+import { choleskyLower } from './linalg.js';
 import type { CovarianceModelState } from './covariance-models.js';
 
 /** Mixture parameters as estimated: the inputs of `factorize`. Flat, row-major, scikit-learn shapes. */
@@ -87,11 +88,12 @@ export function factorizeInPlace(m: Mixture, backend: Backend, regCovar: number,
     const blocks = storage === 'tied' ? 1 : k;
     // kernel.logDet is scratch here: fillKernel recomputes it from the factors.
     const bad = backend.precisionCholesky(covariances, blocks, d, precChol, m.kernel.logDet);
-    if (bad >= 0) throw illDefined(storage === 'tied' ? 'the tied (shared) covariance' : `component ${bad}`, m, regCovar, when);
+    if (bad >= 0) throw illDefined(storage === 'tied' ? 'the tied (shared) covariance' : `component ${bad}`, bad, m, regCovar, when);
   } else {
     for (let i = 0; i < covariances.length; i++) {
       const v = covariances[i];
-      if (!(v > 0)) throw illDefined(`component ${storage === 'diag' ? Math.floor(i / d) : i}`, m, regCovar, when);
+      const c = storage === 'diag' ? Math.floor(i / d) : i;
+      if (!(v > 0)) throw illDefined(`component ${c}`, c, m, regCovar, when);
       precChol[i] = 1 / Math.sqrt(v);
     }
   }
@@ -140,14 +142,54 @@ export function fillKernel(m: Mixture): void {
   }
 }
 
-function illDefined(what: string, e: Estimate, regCovar: number, when: string): GaussianMixtureError {
-  const suggestion = regCovar > 0 ? `increase regCovar (now ${regCovar}, try ${regCovar * 100})` : 'set regCovar > 0 (e.g. 1e-6)';
+function illDefined(what: string, block: number, e: Estimate, regCovar: number, when: string): GaussianMixtureError {
+  const working = workingRegCovar(e, block, regCovar);
+  const fixes = [
+    working !== null
+      ? `increase regCovar (now ${regCovar}; regCovar = ${working} makes this covariance positive definite)`
+      : `scale the data (no regCovar up to ${MAX_SUGGESTED_REG_DECADES} decades above ${regCovar || 1e-6} makes this covariance positive definite: its spread is too wide for float64 next to its smallest direction)`,
+    ...(e.k > 1 ? [`use fewer components (nComponents = ${e.k})`] : []),
+    ...(working !== null ? ['scale the data so columns have comparable spread'] : []),
+  ];
   return new GaussianMixtureError(
     'ILL_DEFINED_COVARIANCE',
     `Fitting failed ${when}: ${what} of ${e.k} has an ill-defined covariance (not positive definite even with regCovar added), ` +
-      `typically a component collapsed onto a single point or onto duplicate or collinear points. ` +
-      `To fix it: ${suggestion}, use fewer components (nComponents = ${e.k}), or scale the data so columns have comparable spread.`,
+      `typically a component collapsed onto a single point or onto duplicate or collinear points, or data whose spread spans too many ` +
+      `orders of magnitude (an outlier far away). To fix it: ${fixes.join(', or ')}.`,
   );
+}
+
+/** How far above the current regCovar (in powers of ten) a suggested one may be. */
+const MAX_SUGGESTED_REG_DECADES = 30;
+
+/**
+ * The smallest power of ten above regCovar (from 1e-6 when regCovar is 0) with which covariance
+ * block `block` of e would be positive definite, i.e. the block with regCovar replaced by it passes
+ * the Cholesky factorisation the kernels use; null when none within MAX_SUGGESTED_REG_DECADES does.
+ * The error message suggests only a value checked here, never a guess.
+ */
+function workingRegCovar(e: Estimate, block: number, regCovar: number): number | null {
+  const { type, d, covariances } = e;
+  const storage = storageType(type);
+  const first = regCovar > 0 ? Math.ceil(Math.log10(regCovar) + 1e-9) : -6;
+  const full = kernelFamily(type) === 'tri';
+  const A = new Float64Array(d * d);
+  const L = new Float64Array(d * d);
+  for (let j = first; j <= first + MAX_SUGGESTED_REG_DECADES; j++) {
+    const r = Number(`1e${j}`);
+    if (!(r > regCovar)) continue;
+    if (full) {
+      A.set(covariances.subarray(block * d * d, (block + 1) * d * d));
+      for (let a = 0; a < d; a++) A[a * d + a] += r - regCovar;
+      if (choleskyLower(A, 0, d, L)) return r;
+    } else {
+      const size = storage === 'diag' ? d : 1;
+      let ok = true;
+      for (let a = 0; a < size; a++) ok &&= covariances[block * size + a] + (r - regCovar) > 0;
+      if (ok) return r;
+    }
+  }
+  return null;
 }
 
 /**

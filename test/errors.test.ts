@@ -307,6 +307,38 @@ describe('NUMERICAL_FAILURE', () => {
 });
 
 describe('ILL_DEFINED_COVARIANCE', () => {
+  it('the advice only suggests a regCovar that works (fault 8: one outlier at (1e10, -1e10))', async () => {
+    // 200 rows of spread ~5 and one outlier: the one component's covariance has entries ~5e17 along
+    // (1, -1) and ~25 across, a ratio below float64 resolution, so 1e-6, 1e-4 and 1 all fail.
+    // Whether it fails at all depends on the rounding of the statistics: it does on WASM (the default
+    // backend); the JS backend's sums happen to stay positive definite here.
+    const rows = [...blobs(3, 200, 2, 1, 0).X, [1e10, -1e10]];
+    for (const backend of ['wasm', 'wasm-scalar'] as const) {
+      for (const regCovar of [1e-6, 1]) {
+        const err = (await expectReject(new GaussianMixture({ nComponents: 1, regCovar, backend }).fit(rows), GaussianMixtureError, /component 0 of 1/)) as GaussianMixtureError;
+        expect(err.code).toBe('ILL_DEFINED_COVARIANCE');
+        expect(err.message).not.toMatch(/fewer components/); // one component already
+        const suggested = Number(/regCovar = ([\d.e+-]+) makes this covariance positive definite/.exec(err.message)?.[1]);
+        expect(suggested, err.message).toBeGreaterThan(regCovar);
+        // The suggested value fits; a tenth of it does not (it is the smallest power of ten that works).
+        const ok = await new GaussianMixture({ nComponents: 1, regCovar: suggested, backend }).fit(rows);
+        expect(ok.converged).toBe(true);
+        if (suggested / 10 > regCovar) {
+          await expectReject(new GaussianMixture({ nComponents: 1, regCovar: suggested / 10, backend }).fit(rows), GaussianMixtureError, /ill-defined/);
+        }
+      }
+    }
+  });
+
+  it('tied: collinear data with regCovar 0 name the shared covariance, and the suggested regCovar works', async () => {
+    const line = Array.from({ length: 40 }, (_, i) => [i % 7, 2 * (i % 7) + 1]);
+    const err = (await expectReject(new GaussianMixture({ nComponents: 2, covarianceType: 'tied', regCovar: 0, seed: 1 }).fit(line), GaussianMixtureError, /the tied \(shared\) covariance/)) as GaussianMixtureError;
+    expect(err.code).toBe('ILL_DEFINED_COVARIANCE');
+    const suggested = Number(/regCovar = ([\d.e+-]+) makes/.exec(err.message)?.[1]);
+    expect(suggested).toBe(1e-6);
+    await new GaussianMixture({ nComponents: 2, covarianceType: 'tied', regCovar: suggested, seed: 1 }).fit(line);
+  });
+
   // 8 identical rows at (3, -2) and 30 spread rows: a component that owns only the duplicates has a
   // zero covariance, which regCovar 0 cannot rescue.
   const spread = blobs(5, 30, 2, 1, 0).X;
