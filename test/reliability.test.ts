@@ -172,3 +172,20 @@ describe('non-convergence is reported in fitWarnings (scope 7)', () => {
     expect((await new GaussianMixture({ nComponents: 3, seed: 1, backend, maxIter: 0 }).fit(X)).fitWarnings).toEqual([]);
   });
 });
+
+describe('dispose() empties the allocateData view (fault 7)', () => {
+  it('wasm: the view becomes empty, the model still predicts', async () => {
+    const gmm = new GaussianMixture({ nComponents: 2, seed: 1, backend: 'wasm' });
+    const view = await gmm.allocateData(100, 2);
+    const { X } = blobs(6, 100, 2, 2);
+    X.forEach((row, i) => view.data.set(row, i * 2));
+    await gmm.fit(view);
+    expect(view.data.length).toBe(200);
+    const labels = gmm.predict(X);
+    gmm.dispose();
+    // The README's promise: after dispose() the view is empty (its buffer detached), not a window on freed memory.
+    expect(view.data.length).toBe(0);
+    expect(view.data.buffer.byteLength).toBe(0);
+    expect(gmm.predict(X)).toEqual(labels);
+  });
+});
