@@ -7,6 +7,7 @@ import type { Mixture } from './params.js';
 import { allocateMixture, factorizeInPlace } from './params.js';
 import { mStep } from './mstep.js';
 import { GaussianMixtureError, abortError } from './errors.js';
+import type { Reseeder } from './degenerate.js';
 
 /**
  * What the fit driver needs from a kind of mixture model (scikit-learn's BaseMixture subclasses):
@@ -24,9 +25,10 @@ export interface Estimator<P extends Mixture = Mixture> {
   /**
    * The next parameters from `stats` (taken at `current.kernel`, about its means), written into
    * `spare` (a previous parameter set of this run, or null: allocate) and the bound. `iter` and the
-   * regularisation are for error messages. `current` must not be written.
+   * regularisation are for error messages. `current` must not be written. `reseeded`: the update
+   * moved a degenerate component (onDegenerate 'reseed'), so a new segment of the history starts.
    */
-  update(stats: Stats, current: P, spare: P | null, iter: number): { next: P; bound: number };
+  update(stats: Stats, current: P, spare: P | null, iter: number): { next: P; bound: number; reseeded?: boolean };
 }
 
 /** GaussianMixture's estimator: the maximum-likelihood M-step; the bound is the mean log-likelihood. */
@@ -38,13 +40,16 @@ export class MaximumLikelihood implements Estimator<Mixture> {
     readonly regCovar: number,
     /** Factorises the new covariances (it need not be the engine that runs the passes). */
     readonly backend: Backend,
+    /** onDegenerate 'reseed': factorises with recovery of empty or collapsed components. */
+    readonly reseeder?: Reseeder,
   ) {}
 
-  update(stats: Stats, current: Mixture, spare: Mixture | null, iter: number): { next: Mixture; bound: number } {
+  update(stats: Stats, current: Mixture, spare: Mixture | null, iter: number): { next: Mixture; bound: number; reseeded: boolean } {
     const next = spare ?? allocateMixture(this.type, current.k, current.d);
     mStep(stats, current.means, this.type, this.regCovar, current.inner, next);
-    factorizeInPlace(next, this.backend, this.regCovar, `in the M-step of iteration ${iter}`);
-    return { next, bound: stats.logLik / stats.weightSum };
+    const when = `in the M-step of iteration ${iter}`;
+    const reseeded = this.reseeder ? this.reseeder.factorize(next, current, stats, iter, when) : (factorizeInPlace(next, this.backend, this.regCovar, when), false);
+    return { next, bound: stats.logLik / stats.weightSum, reseeded };
   }
 }
 
@@ -134,6 +139,7 @@ export async function runEm<P extends Mixture>(
   let converged = false;
   let nIter = 0;
   let stopped = false;
+  let segmentStart = false;
   let lastYield = Date.now();
 
   for (let iter = 1; iter <= s.maxIter; iter++) {
@@ -147,11 +153,13 @@ export async function runEm<P extends Mixture>(
           `Scale the data (columns with standard deviation near 1) or increase regCovar (now ${s.regCovar}).`,
       );
     }
-    const { next, bound: L } = estimator.update(stats, mixture, spare, iter);
+    const { next, bound: L, reseeded = false } = estimator.update(stats, mixture, spare, iter);
     history.push(L);
     spare = mixture === start ? null : mixture;
     mixture = next;
-    const previous = lowerBound;
+    // After a re-seed a new segment of the history starts: the next change is not a convergence step.
+    const previous = segmentStart ? -Infinity : lowerBound;
+    segmentStart = reseeded;
     const change = L - previous;
     lowerBound = L;
     nIter = iter;
@@ -163,7 +171,9 @@ export async function runEm<P extends Mixture>(
       proceed = s.onIteration(info);
     }
     stopped = proceed === false;
-    if (Math.abs(change) < s.tol || (s.relTol > 0 && Math.abs(change / previous) < s.relTol) || aitkenDone(beforePrevious, previous, L, stats.weightSum, s.gainTol)) {
+    // A re-seeded iteration is not a converged update, whatever its change.
+    const small = Math.abs(change) < s.tol || (s.relTol > 0 && Math.abs(change / previous) < s.relTol) || aitkenDone(beforePrevious, previous, L, stats.weightSum, s.gainTol);
+    if (small && !reseeded) {
       converged = true;
       break;
     }

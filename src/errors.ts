@@ -20,10 +20,13 @@ export type GaussianMixtureErrorCode =
 /** Numerical failures and misuse. Argument problems throw `TypeError`/`RangeError` instead. */
 export class GaussianMixtureError extends Error {
   readonly code: GaussianMixtureErrorCode;
-  constructor(code: GaussianMixtureErrorCode, message: string) {
+  /** ILL_DEFINED_COVARIANCE: the index of the component whose covariance failed (0 for a tied one). */
+  readonly component?: number;
+  constructor(code: GaussianMixtureErrorCode, message: string, component?: number) {
     super(message);
     this.name = 'GaussianMixtureError';
     this.code = code;
+    if (component !== undefined) this.component = component;
   }
 }
 

@@ -14,6 +14,7 @@ import { StartSet } from './starts.js';
 import { GaussianMixtureError } from './errors.js';
 import type { MatrixSource } from './input.js';
 import { asRows } from './input.js';
+import { Reseeder } from './degenerate.js';
 
 type Rows = Matrix<Float64Array> | Matrix<Float32Array>;
 
@@ -66,6 +67,8 @@ export interface FitJob<P extends Mixture = Mixture> {
   usable?: (m: Mixture) => boolean;
   /** EmSettings.gainTol: Aitken's stopping rule in units of total log-likelihood (selectModel's default). */
   gainTol?: number;
+  /** Where the fit's warnings go (onDegenerate 'reseed' reports each re-seed). */
+  warnings?: string[];
 }
 
 /** An estimator and its start from an initialisation strategy (`ctx.rng` is the restart's). */
@@ -88,7 +91,8 @@ class MaximumLikelihoodFit extends MaximumLikelihood implements FitEstimator<Mix
 export async function fitMixture<P extends Mixture = Mixture>(job: FitJob<P>): Promise<FitState<P>> {
   const { data, weights, handle, backend, engine, options: o, warm } = job;
   const k = o.nComponents;
-  const estimator = job.estimator ?? (new MaximumLikelihoodFit(o.covarianceType, o.regCovar, backend) as unknown as FitEstimator<P>);
+  const reseeder = o.onDegenerate === 'reseed' ? new Reseeder({ backend, handle, data, weights, regCovar: o.regCovar, warnings: job.warnings ?? [] }) : undefined;
+  const estimator = job.estimator ?? (new MaximumLikelihoodFit(o.covarianceType, o.regCovar, backend, reseeder) as unknown as FitEstimator<P>);
   const settings: EmSettings = { ...o, type: o.covarianceType, init: 0, gainTol: job.gainTol };
   const rng = new Random(job.seed);
   let best: EmRun<P> | null = null;
@@ -101,7 +105,7 @@ export async function fitMixture<P extends Mixture = Mixture>(job: FitJob<P>): P
       run = await runEm(engine, estimator, warm.mixture, settings, warm.lowerBound);
     } else if (o.init === 'auto') {
       // Only maximum likelihood (P = Mixture) accepts init 'auto' (FitJob.estimator).
-      run = (await autoRun(job as FitJob, r, { ...settings, init: r })) as EmRun<P>;
+      run = (await autoRun(job as FitJob, r, { ...settings, init: r }, reseeder)) as EmRun<P>;
     } else {
       const start = estimator.initialize(o.init, { X: (dense ??= asRows(data)), weights, k, type: o.covarianceType, regCovar: o.regCovar, rng: runRng, backend, handle });
       run = await runEm(engine, estimator, start, { ...settings, init: r });
@@ -133,9 +137,9 @@ export async function fitMixture<P extends Mixture = Mixture>(job: FitJob<P>): P
  * onIteration sees every run, with `candidate` saying whose; when it stops the fit, the best run so
  * far is the result.
  */
-async function autoRun(job: FitJob, restart: number, s: EmSettings): Promise<EmRun> {
+async function autoRun(job: FitJob, restart: number, s: EmSettings, reseeder: Reseeder | undefined): Promise<EmRun> {
   const { data, weights, backend, engine, options: o } = job;
-  const estimator = new MaximumLikelihood(o.covarianceType, o.regCovar, backend);
+  const estimator = new MaximumLikelihood(o.covarianceType, o.regCovar, backend, reseeder);
   const starts = (job.starts ??= new StartSet(data, weights, job.seed));
   const k = o.nComponents;
   // On a sample (of the data, or of a chunk source) the candidates compete there, and the winner's

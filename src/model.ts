@@ -182,7 +182,7 @@ export class GaussianMixture {
     const warm = o.warmStart && this.state !== null ? this.state : null;
     this.online = null;
     const warnings = this.lastFit.warnings;
-    this.state = await fitMixture({ ...job, options: o, seed, warm, estimator: this.estimator(job.data, job.weights, job.backend) });
+    this.state = await fitMixture({ ...job, options: o, seed, warm, warnings, estimator: this.estimator(job.data, job.weights, job.backend) });
     const notConverged = convergenceWarning(this.state, o);
     if (notConverged) warnings.push(notConverged);
   }

@@ -96,6 +96,15 @@ export interface GaussianMixtureOptions {
    * score, bic and aic use each row's observed coordinates. A row with every value missing is a RangeError.
    */
   missingValues?: 'error' | 'em';
+  /**
+   * What happens when a component empties or collapses in an M-step (its covariance not positive
+   * definite even with regCovar): 'error' (default, scikit-learn's behaviour) throws
+   * ILL_DEFINED_COVARIANCE naming the component; 'reseed' moves the component to the row with the
+   * lowest log-likelihood (with the mean covariance of the others and weight 1/k), continues, and
+   * says so in `fitWarnings`. Not for one component, 'tied', or mclust models with cross-component
+   * constraints (EEI, VEI, EVI, VEE, EVE, VVE, EEV, VEV, EVV, EII), where the error is thrown.
+   */
+  onDegenerate?: 'error' | 'reseed';
 }
 
 export type ResolvedOptions = Required<Omit<GaussianMixtureOptions, 'seed' | 'onIteration' | 'signal'>> &
@@ -116,6 +125,7 @@ export const DEFAULTS = {
   learningDecay: 0.6,
   learningOffset: 2,
   missingValues: 'error',
+  onDegenerate: 'error',
 } as const satisfies Partial<GaussianMixtureOptions>;
 
 const KNOWN = new Set([...Object.keys(DEFAULTS), 'seed', 'onIteration', 'signal']);
@@ -155,6 +165,7 @@ export function resolveOptions(options: GaussianMixtureOptions = {}): ResolvedOp
   if (!(o.learningDecay > 0.5 && o.learningDecay <= 1)) throw new RangeError(`learningDecay must be a number in (0.5, 1], got ${o.learningDecay}.`);
   if (typeof o.learningOffset !== 'number') throw new TypeError(`learningOffset must be a finite number >= 1, got ${describe(o.learningOffset)}.`);
   if (!(Number.isFinite(o.learningOffset) && o.learningOffset >= 1)) throw new RangeError(`learningOffset must be a finite number >= 1, got ${o.learningOffset}.`);
+  oneOf('onDegenerate', o.onDegenerate, ['error', 'reseed']);
   if (typeof o.warmStart !== 'boolean') throw new TypeError(`warmStart must be a boolean, got ${describe(o.warmStart)}.`);
   if (o.seed !== undefined && !(Number.isInteger(o.seed) && o.seed >= 0 && o.seed <= 0xffffffff)) {
     throw new RangeError(`seed must be an integer from 0 to 4294967295, got ${describe(o.seed)}.`);

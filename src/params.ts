@@ -1,5 +1,5 @@
 import type { CovarianceType } from './types.js';
-import { kernelFamily, storageType } from './types.js';
+import { isConstrainedModel, kernelFamily, storageType } from './types.js';
 import type { Backend, KernelParams } from './backend/types.js';
 import { GaussianMixtureError } from './errors.js';
 import { choleskyLower } from './linalg.js';
@@ -149,6 +149,10 @@ function illDefined(what: string, block: number, e: Estimate, regCovar: number, 
       ? `increase regCovar (now ${regCovar}; regCovar = ${working} makes this covariance positive definite)`
       : `scale the data (no regCovar up to ${MAX_SUGGESTED_REG_DECADES} decades above ${regCovar || 1e-6} makes this covariance positive definite: its spread is too wide for float64 next to its smallest direction)`,
     ...(e.k > 1 ? [`use fewer components (nComponents = ${e.k})`] : []),
+    // What degenerate.ts can recover: a component of its own (not tied, no cross-component constraint) in an M-step.
+    ...(e.k > 1 && storageType(e.type) !== 'tied' && !isConstrainedModel(e.type) && when.startsWith('in the M-step')
+      ? [`set onDegenerate: 'reseed' to move the collapsed component to the worst-fitted row and continue`]
+      : []),
     ...(working !== null ? ['scale the data so columns have comparable spread'] : []),
   ];
   return new GaussianMixtureError(
@@ -156,6 +160,7 @@ function illDefined(what: string, block: number, e: Estimate, regCovar: number, 
     `Fitting failed ${when}: ${what} of ${e.k} has an ill-defined covariance (not positive definite even with regCovar added), ` +
       `typically a component collapsed onto a single point or onto duplicate or collinear points, or data whose spread spans too many ` +
       `orders of magnitude (an outlier far away). To fix it: ${fixes.join(', or ')}.`,
+    block,
   );
 }
 

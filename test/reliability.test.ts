@@ -189,3 +189,55 @@ describe('dispose() empties the allocateData view (fault 7)', () => {
     expect(gmm.predict(X)).toEqual(labels);
   });
 });
+
+describe("onDegenerate: 'reseed' recovers collapsed and emptied components (scope 6)", () => {
+  // 30 spread rows and 8 duplicates; component 1 starts on the duplicates with a tiny variance, so
+  // after one E-step it owns exactly them and, with regCovar 0, its covariance is exactly 0.
+  const collapse = {
+    X: [...blobs(5, 30, 2, 1, 0).X, ...Array.from({ length: 8 }, () => [3, -2])],
+    options: { nComponents: 2, regCovar: 0, init: { weights: [0.8, 0.2], means: [[0, 0], [3, -2]], covariances: [[[4, 0], [0, 4]], [[1e-4, 0], [0, 1e-4]]] } },
+    what: /Component 1 collapsed .* in the M-step of iteration 1; onDegenerate 'reseed' moved it to row \d+/,
+  };
+  // Component 2 starts 1000 away from every row: its responsibilities underflow to 0 (an empty component).
+  const empty = {
+    X: blobs(7, 300, 2, 3, 6).X,
+    options: { nComponents: 3, init: { weights: [0.4, 0.4, 0.2], means: [[0, 0], [5, 5], [1e3, 1e3]], covariances: [[[4, 0], [0, 4]], [[4, 0], [0, 4]], [[1, 0], [0, 1]]] } },
+    what: /Component 2 emptied \(its weight fell to 0\) in the M-step of iteration 1; onDegenerate 'reseed' moved it to row \d+/,
+  };
+
+  for (const backend of backends) {
+    for (const [name, c] of [['collapsed', collapse], ['emptied', empty]] as const) {
+      it(`${backend}, ${name}: re-seeded, reported, finite, history monotone after the re-seed`, async () => {
+        const gmm = await new GaussianMixture({ ...c.options, backend, onDegenerate: 'reseed' } as GaussianMixtureOptions).fit(c.X);
+        expect(gmm.fitWarnings).toHaveLength(1);
+        expect(gmm.fitWarnings[0]).toMatch(c.what);
+        // The row named is the one the initial mixture scores lowest (an independent score of it).
+        const row = Number(/moved it to row (\d+)/.exec(gmm.fitWarnings[0])![1]);
+        const start = new GaussianMixture({ ...c.options, backend, maxIter: 0 } as GaussianMixtureOptions);
+        await start.fit(c.X);
+        const scores = start.scoreSamples(c.X);
+        expect(scores[row]).toBe(Math.min(...scores));
+        expect(gmm.converged).toBe(true);
+        const w = gmm.weights;
+        expect(Math.abs(w.reduce((a, b) => a + b, 0) - 1)).toBeLessThan(1e-12);
+        for (const v of [...w, ...gmm.means.flat(), ...(gmm.covariances as number[][][]).flat(2)]) expect(Number.isFinite(v)).toBe(true);
+        for (const p of gmm.predictProba(c.X).data) expect(Number.isFinite(p)).toBe(true);
+        // Segment 1 = history[0] (the start); segment 2 from the re-seeded parameters on.
+        const h = gmm.history;
+        for (let i = 2; i < h.length; i++) expect(h[i], `history[${i}]`).toBeGreaterThanOrEqual(h[i - 1] - 1e-12 * Math.abs(h[i - 1]));
+      });
+    }
+
+    it(`${backend}: the default, onDegenerate 'error', throws ILL_DEFINED_COVARIANCE naming the component and suggesting 'reseed'`, async () => {
+      const gmm = new GaussianMixture({ ...collapse.options, backend } as GaussianMixtureOptions);
+      expect(gmm.options.onDegenerate).toBe('error');
+      await expect(gmm.fit(collapse.X)).rejects.toMatchObject({ code: 'ILL_DEFINED_COVARIANCE', component: 1, message: expect.stringMatching(/onDegenerate: 'reseed'/) });
+    });
+  }
+
+  it('onDegenerate is validated and saved with the model', async () => {
+    expect(() => new GaussianMixture({ onDegenerate: 'retry' as never })).toThrow(/onDegenerate must be one of "error", "reseed", got "retry"/);
+    const gmm = await new GaussianMixture({ ...empty.options, backend: 'js', onDegenerate: 'reseed' } as GaussianMixtureOptions).fit(empty.X);
+    expect(GaussianMixture.fromJSON(JSON.stringify(gmm)).options.onDegenerate).toBe('reseed');
+  });
+});
