@@ -105,19 +105,31 @@ export const KMEANS_SUBSAMPLE = 100_000;
 /**
  * k-means labels for initialisation: Lloyd's algorithm from k-means++ seeds (weighted when `w` is
  * given), run on all rows, or on a seeded subsample of KMEANS_SUBSAMPLE rows when there are more;
- * then every row gets the label of its nearest final centre.
+ * then every row gets the label of its nearest final centre. The subsample is drawn from the rows
+ * with positive weight only (keeping their weights): a zero-weight row contributes nothing, and a
+ * uniform draw over all rows can miss the few that carry the weight.
  */
 export function kmeans(X: Rows, w: Float64Array | null, k: number, rng: Random, maxIter = 300): Int32Array {
   let fitOn: Rows = X;
   let fitWeights = w;
   if (X.rows > KMEANS_SUBSAMPLE) {
-    const picked = sampleIndices(X.rows, KMEANS_SUBSAMPLE, rng);
+    const pool = w ? positiveRows(w) : null;
+    const size = pool ? pool.length : X.rows;
+    const drawn = size > KMEANS_SUBSAMPLE ? sampleIndices(size, KMEANS_SUBSAMPLE, rng) : null;
+    const picked = pool ? (drawn ? drawn.map((j) => pool[j]) : pool) : drawn!;
     fitOn = takeRows(X, picked);
     fitWeights = w ? Float64Array.from(picked, (i) => w[i]) : null;
   }
   const labels = new Int32Array(X.rows);
   assignNearest(X, lloyd(fitOn, fitWeights, k, rng, maxIter), k, labels);
   return labels;
+}
+
+/** Indices of the rows with positive weight, in increasing order. */
+function positiveRows(w: Float64Array): Int32Array {
+  const out: number[] = [];
+  for (let i = 0; i < w.length; i++) if (w[i] > 0) out.push(i);
+  return Int32Array.from(out);
 }
 
 /** The given rows of X, in that order, in X's element type. */

@@ -241,3 +241,30 @@ describe("onDegenerate: 'reseed' recovers collapsed and emptied components (scop
     expect(GaussianMixture.fromJSON(JSON.stringify(gmm)).options.onDegenerate).toBe('reseed');
   });
 });
+
+describe("init 'kmeans' on more than KMEANS_SUBSAMPLE rows respects sample weights", () => {
+  it('6 weighted rows in 3 clusters among 600 000 rows of weight 0: the means are the clusters', async () => {
+    const n = 600_000;
+    const data = new Float64Array(n * 2);
+    const sampleWeight = new Float64Array(n);
+    const centres = [[0, 0], [10, 0], [0, 10]];
+    const rand = ((s: number) => () => ((s = (s * 16807) % 2147483647) / 2147483647))(3);
+    for (let i = 0; i < n; i++) {
+      data[i * 2] = 100 + 50 * rand();
+      data[i * 2 + 1] = 100 + 50 * rand();
+    }
+    // Spread through the rows, so a uniform subsample of 100 000 keeps only ~1 of them.
+    for (let j = 0; j < 6; j++) {
+      const i = j * 100_000 + 7;
+      const c = centres[j % 3];
+      data[i * 2] = c[0] + 0.1 * (rand() - 0.5);
+      data[i * 2 + 1] = c[1] + 0.1 * (rand() - 0.5);
+      sampleWeight[i] = 1;
+    }
+    const gmm = new GaussianMixture({ nComponents: 3, init: 'kmeans', maxIter: 0, seed: 1, backend: 'wasm' });
+    await gmm.fit({ data, rows: n, cols: 2 }, { sampleWeight });
+    const means = [...gmm.means].sort((a, b) => Math.round(a[0]) - Math.round(b[0]) || Math.round(a[1]) - Math.round(b[1]));
+    const expected = [[0, 0], [0, 10], [10, 0]];
+    for (let c = 0; c < 3; c++) for (let j = 0; j < 2; j++) expect(Math.abs(means[c][j] - expected[c][j]), JSON.stringify(means)).toBeLessThan(0.1);
+  });
+});
