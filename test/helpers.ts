@@ -104,7 +104,11 @@ export function relErr(actual: unknown, expected: unknown): number {
   let diff = 0;
   let scale = 0;
   for (let i = 0; i < a.length; i++) {
-    if (!Number.isFinite(a[i]) || !Number.isFinite(b[i])) return a[i] === b[i] ? 0 : Infinity;
+    // Equal non-finite pairs (both Infinity, both -Infinity) agree; the rest of the arrays still counts.
+    if (!Number.isFinite(a[i]) || !Number.isFinite(b[i])) {
+      if (a[i] === b[i]) continue;
+      return Infinity;
+    }
     diff = Math.max(diff, Math.abs(a[i] - b[i]));
     scale = Math.max(scale, Math.abs(b[i]));
   }
@@ -205,6 +209,38 @@ export function precisionConsistency(cov: unknown, pc: unknown, type: Covariance
     worst = Math.max(worst, absErr(I, identity(d)));
   }
   return worst;
+}
+
+/**
+ * An independent scorer (textbook formulas, none of the package's code): for every row the
+ * log-joint log w_c + log N(x | mu_c, Sigma_c) of each component (Sigma_c = L L^T by `cholesky`,
+ * Mahalanobis distance by forward substitution) and log p(x) by log-sum-exp. `covariances` as
+ * covarianceBlocks returns them (a tied model's one block serves every component).
+ */
+export function referenceScores(X: number[][], weights: number[], means: number[][], covariances: number[][][]): { logJoint: number[][]; logProb: number[] } {
+  const d = X[0].length;
+  const factors = covariances.map((S) => cholesky(S)!);
+  const logJoint = X.map((x) =>
+    weights.map((w, c) => {
+      const L = factors[factors.length === 1 ? 0 : c];
+      const z: number[] = [];
+      let q = 0;
+      let logDiag = 0;
+      for (let i = 0; i < d; i++) {
+        let t = x[i] - means[c][i];
+        for (let j = 0; j < i; j++) t -= L[i][j] * z[j];
+        z.push(t / L[i][i]);
+        q += z[i] * z[i];
+        logDiag += Math.log(L[i][i]);
+      }
+      return Math.log(w) - 0.5 * d * Math.log(2 * Math.PI) - logDiag - 0.5 * q;
+    }),
+  );
+  const logProb = logJoint.map((row) => {
+    const m = Math.max(...row);
+    return m + Math.log(row.reduce((s, v) => s + Math.exp(v - m), 0));
+  });
+  return { logJoint, logProb };
 }
 
 /* ------------------------------------------------------------------ random data */

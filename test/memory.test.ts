@@ -4,11 +4,26 @@
  * The size is read from the backend's `memoryBytes` through the model's private `backend` field.
  */
 import { describe, expect, it } from 'vitest';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { GaussianMixture } from '../src/index.js';
 import type { CovarianceType } from '../src/types.js';
 import { blobs, wasmMemoryBytes } from './helpers.js';
 
 const CYCLES = 200;
+
+// A real collection between cycles (vitest does not start Node with --expose-gc).
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
+
+/** process.memoryUsage().arrayBuffers after forced collections (finalisers get a turn in between). */
+async function collectedArrayBuffers(): Promise<number> {
+  for (let i = 0; i < 3; i++) {
+    gc();
+    await new Promise((r) => setTimeout(r, 0));
+  }
+  return process.memoryUsage().arrayBuffers;
+}
 const { X } = blobs(3, 400, 4, 3, 3);
 const Xtest = blobs(4, 50, 4, 3, 3).X;
 
@@ -29,20 +44,28 @@ describe('WASM memory', () => {
   });
 
   for (const type of ['full', 'diag'] as const) {
-    it(`${type}: ${CYCLES} cycles of new model -> fit -> predict -> dispose stay within the first high-water mark`, async () => {
-      let highWater = -1;
+    it(`${type}: ${CYCLES} cycles of new model -> fit -> predict -> dispose free every instance`, async () => {
+      // Each cycle makes a fresh backend, so its own memory size says nothing; what can leak is the
+      // backends themselves (a module-level cache, a listener, a pending promise holding one). Every
+      // backend is watched through a WeakRef; after a forced collection at most the last may live,
+      // and the process's ArrayBuffer memory (where WebAssembly memories count) is back where it was.
+      const refs: WeakRef<object>[] = [];
+      let baseline = 0;
       for (let c = 0; c < CYCLES; c++) {
         const gmm = new GaussianMixture(options(type, c));
         await gmm.fit(X);
         gmm.predictProba(Xtest);
         gmm.scoreSamples(X);
-        const bytes = wasmMemoryBytes(gmm);
-        expect(bytes).toBeGreaterThan(0);
-        if (highWater < 0) highWater = bytes;
-        expect(bytes, `cycle ${c}`).toBeLessThanOrEqual(highWater);
+        expect(wasmMemoryBytes(gmm)).toBeGreaterThan(0);
+        refs.push(new WeakRef((gmm as unknown as { backend: object }).backend));
         gmm.dispose();
         expect(wasmMemoryBytes(gmm)).toBe(0);
+        if (c === 9) baseline = await collectedArrayBuffers();
       }
+      const after = await collectedArrayBuffers();
+      const alive = refs.filter((r) => r.deref() !== undefined).length;
+      expect(alive, `${alive} of ${CYCLES} backends still reachable`).toBeLessThanOrEqual(1);
+      expect(after, `ArrayBuffer bytes ${baseline} after 10 cycles, ${after} after ${CYCLES}`).toBeLessThanOrEqual(baseline * 1.1 + 1e6);
     });
 
     it(`${type}: one model fitted ${CYCLES} times (with predictions in between) stays within the first high-water mark`, async () => {
