@@ -3,6 +3,7 @@
  * covariance M-steps (d up to ~50). Row-major storage throughout; no allocation when the caller
  * passes the scratch arrays.
  */
+import { GaussianMixtureError } from './errors.js';
 
 const EPS = 2.220446049250313e-16;
 
@@ -252,10 +253,14 @@ export function jacobiSVD(
   return sweeps;
 }
 
-/** Column j of U := a unit vector orthogonal to columns 0..j-1 (Gram-Schmidt on the unit vectors). */
+/**
+ * Column j of U := a unit vector orthogonal to columns 0..j-1 (Gram-Schmidt on the unit vectors).
+ * The unit vector with the largest residual is used: for j < d orthonormal columns some e_i keeps a
+ * squared residual of at least (d - j) / d, so one always exists (a fixed threshold such as 1/4 can
+ * miss it at j = d - 1, d >= 4, by rounding).
+ */
 function completeColumn(U: Float64Array, d: number, j: number): void {
-  let best = -1;
-  for (let e = 0; e < d; e++) {
+  const residual = (e: number): number => {
     for (let r = 0; r < d; r++) U[r * d + j] = r === e ? 1 : 0;
     for (let pass = 0; pass < 2; pass++) {
       for (let c = 0; c < j; c++) {
@@ -266,14 +271,26 @@ function completeColumn(U: Float64Array, d: number, j: number): void {
     }
     let nn = 0;
     for (let r = 0; r < d; r++) nn += U[r * d + j] * U[r * d + j];
-    if (nn > 0.25) {
+    return nn;
+  };
+  let best = -1;
+  let bestNorm = 0;
+  for (let e = 0; e < d; e++) {
+    const nn = residual(e);
+    if (nn > bestNorm) {
       best = e;
-      const inv = 1 / Math.sqrt(nn);
-      for (let r = 0; r < d; r++) U[r * d + j] *= inv;
-      break;
+      bestNorm = nn;
     }
   }
-  if (best < 0) throw new Error('completeColumn: no orthogonal complement found');
+  if (best < 0) {
+    throw new GaussianMixtureError(
+      'NUMERICAL_FAILURE',
+      'An eigen-decomposition of a scatter matrix failed (its eigenvectors are not finite): the data are too large or too small in magnitude. Scale the data (columns with standard deviation near 1).',
+    );
+  }
+  residual(best);
+  const inv = 1 / Math.sqrt(bestNorm);
+  for (let r = 0; r < d; r++) U[r * d + j] *= inv;
 }
 
 /**

@@ -119,7 +119,16 @@ export async function fitMixture<P extends Mixture = Mixture>(job: FitJob<P>): P
     // Final E-step: the log-likelihood at the returned parameters closes the history.
     const stats = createStats(k, data.cols, kernelFamily(o.covarianceType));
     await engine.emPass(best!.mixture.kernel, stats);
-    history.push(stats.logLik / stats.weightSum);
+    const final = stats.logLik / stats.weightSum;
+    if (!Number.isFinite(final)) {
+      // runEm checks every iteration's value; with maxIter 0 this is the first one computed.
+      throw new GaussianMixtureError(
+        'NUMERICAL_FAILURE',
+        `The mean log-likelihood at the fitted parameters is ${final}: a row is too far (in Mahalanobis distance) from every component for float64. ` +
+          `Scale the data (columns with standard deviation near 1) or increase regCovar (now ${o.regCovar}).`,
+      );
+    }
+    history.push(final);
   }
   return { mixture: best!.mixture, converged: best!.converged, nIter: best!.nIter, lowerBound: best!.lowerBound, history };
 }
