@@ -156,7 +156,8 @@ export class GaussianMixture {
     const warnings: string[] = [];
     this.lastFit = { workers: 1, warnings };
     const family = kernelFamily(o.covarianceType);
-    const workers = await createChunkWorkers({ workers: await usefulWorkerCount(o.workers, rows, warnings), backend: backend.name, k, d: source.cols, family, signal: o.signal, warnings });
+    // Capped at the cores only: each chunk is split across the workers, so no row count decides.
+    const workers = await createChunkWorkers({ workers: await usefulWorkerCount(o.workers, Infinity, warnings), backend: backend.name, k, d: source.cols, family, signal: o.signal, warnings });
     if (workers) this.lastFit.workers = workers.size;
     const handle = backend.load(sample, null);
     try {
@@ -584,7 +585,7 @@ function convergenceWarning(s: FitState, o: ResolvedOptions): string | null {
   const change = h.length >= 2 ? Math.abs(h[h.length - 1] - h[h.length - 2]) : NaN;
   return (
     `The fit did not converge: after ${s.nIter} iteration${s.nIter === 1 ? '' : 's'} (maxIter = ${o.maxIter}) the mean log-likelihood ` +
-    `still changed by ${change.toPrecision(3)} per iteration (tol = ${o.tol}${o.relTol > 0 ? `, relTol = ${o.relTol}` : ''}). ` +
+    `still changed by ${Number(change.toPrecision(3))} per iteration (tol = ${o.tol}${o.relTol > 0 ? `, relTol = ${o.relTol}` : ''}). ` +
     `Increase maxIter, loosen tol, or try another init or more restarts (nInit); scaling the columns to comparable spread speeds EM up. ` +
     `(An onIteration callback that returned false also ends a fit unconverged.)`
   );

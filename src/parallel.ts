@@ -88,7 +88,8 @@ export const MIN_ROWS_PER_WORKER = 1000;
 /**
  * The number of workers a fit of `rows` rows uses for the `workers` option: at most the cores
  * (threads beyond them only share them) and at least MIN_ROWS_PER_WORKER rows each; 1 means the
- * calling thread. An explicit number that is capped adds a warning saying why.
+ * calling thread. An explicit number that is capped adds a warning saying why. `rows` Infinity:
+ * capped at the cores only.
  */
 export async function usefulWorkerCount(option: number | 'auto', rows: number, warnings: string[]): Promise<number> {
   const requested = await resolveWorkerCount(option);
