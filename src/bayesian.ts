@@ -81,6 +81,11 @@ class VariationalMixture extends GaussianMixture {
     super(options);
   }
 
+  /** The priors weigh against the sum of the sample weights: their scale is part of the model. */
+  protected override weightsAreRelative(): boolean {
+    return false;
+  }
+
   protected override estimator(data: Matrix<Float64Array> | Matrix<Float32Array> | MatrixSource, weights: Float64Array | null, backend: Backend): FitEstimator {
     const o = this.options;
     const type = o.covarianceType as SklearnCovarianceType;

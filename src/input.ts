@@ -312,15 +312,7 @@ function packRows(X: ArrayLike<ArrayLike<number>>, name: string, allowMissing: b
   return { data, rows, cols };
 }
 
-/**
- * Validates per-sample weights (finite, >= 0, positive sum, one per row) into a fresh Float64Array,
- * normalised by a power of two that brings their mean near 1. Only ratios of weights mean anything
- * to a fit, but the absolute scale reaches the arithmetic: the M-step's 10 eps added to N_k outweighs
- * weights of 1e-20, and sums of weights of 1e308 overflow. Scaling by 2^e is exact (the weights'
- * ratios and, for weights that average near 1 already, the weights themselves are unchanged), so
- * multiplying all weights by any positive constant changes the fit only by the rounding of that
- * constant's ratio to a power of two.
- */
+/** Validates per-sample weights (finite, >= 0, positive sum, one per row) into a fresh Float64Array. */
 export function toSampleWeight(w: unknown, rows: number): Float64Array {
   if (w === null || typeof w !== 'object' || typeof (w as ArrayLike<number>).length !== 'number') {
     throw new TypeError(`sampleWeight must be an array of ${rows} non-negative numbers, got ${describe(w)}.`);
@@ -340,12 +332,26 @@ export function toSampleWeight(w: unknown, rows: number): Float64Array {
     if (v > max) max = v;
   }
   if (!(max > 0)) throw new RangeError('sampleWeight must have a positive sum, got all zeros.');
-  // First the largest weight into [1, 2) (so the sum cannot overflow), then the mean to ~1.
-  scaleByPowerOfTwo(out, -Math.floor(Math.log2(max)));
-  let sum = 0;
-  for (let i = 0; i < rows; i++) sum += out[i];
-  scaleByPowerOfTwo(out, -Math.round(Math.log2(sum / rows)));
   return out;
+}
+
+/**
+ * Scales validated weights in place by a power of two that brings their mean near 1, for a fit in
+ * which only their ratios mean anything (maximum likelihood). The absolute scale still reaches the
+ * arithmetic: the M-step's 10 eps added to N_k outweighs weights of 1e-20, and sums of weights of
+ * 1e308 overflow. Scaling by 2^e is exact (weights that average near 1 already are unchanged), so
+ * multiplying all weights by any positive constant changes the fit only by the rounding of that
+ * constant's ratio to a power of two. Not for statistics that are added across shards, nor for a
+ * variational fit, whose priors weigh against the weights' sum.
+ */
+export function normalizeWeights(w: Float64Array): void {
+  let max = 0;
+  for (let i = 0; i < w.length; i++) if (w[i] > max) max = w[i];
+  // First the largest weight into [1, 2) (so the sum cannot overflow), then the mean to ~1.
+  scaleByPowerOfTwo(w, -Math.floor(Math.log2(max)));
+  let sum = 0;
+  for (let i = 0; i < w.length; i++) sum += w[i];
+  scaleByPowerOfTwo(w, -Math.round(Math.log2(sum / w.length)));
 }
 
 /** a *= 2^e in place, in steps a float64 power of two can hold (|e| up to ~2100 for subnormal weights). */

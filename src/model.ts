@@ -4,7 +4,7 @@ import type { Backend, BackendName } from './backend/types.js';
 import { createBackend, createBackendSync } from './backend/create.js';
 import type { GaussianMixtureOptions, ResolvedOptions } from './options.js';
 import { resolveOptions } from './options.js';
-import { denseRows, readMatrix, toSampleWeight } from './input.js';
+import { denseRows, normalizeWeights, readMatrix, toSampleWeight } from './input.js';
 import type { MatrixSource } from './input.js';
 import type { FitEstimator, FitJob, FitState } from './fit.js';
 import { fitMixture } from './fit.js';
@@ -97,6 +97,7 @@ export class GaussianMixture {
     if (isChunkSource(X)) return this.fitSource(X, fitOptions);
     const data = readMatrix(X, 'X', true, this.opts.missingValues === 'em');
     const weights = fitOptions.sampleWeight !== undefined ? toSampleWeight(fitOptions.sampleWeight, data.rows) : null;
+    if (weights && this.weightsAreRelative()) normalizeWeights(weights);
     const k = this.opts.nComponents;
     const weighted = weights ? weights.reduce((m, v) => m + (v > 0 ? 1 : 0), 0) : data.rows;
     if (weighted < k && weighted === data.rows) {
@@ -533,6 +534,14 @@ export class GaussianMixture {
    * or a chunk source's sample); undefined: maximum likelihood. The variational model (bayesian.ts)
    * supplies its own, whose default priors come from these rows.
    */
+  /**
+   * Whether only the ratios of sample weights matter to this model's fit (maximum likelihood), so
+   * fit() normalises them (input.ts normalizeWeights); a variational fit's priors weigh against their sum.
+   */
+  protected weightsAreRelative(): boolean {
+    return true;
+  }
+
   protected estimator(_data: Matrix<Float64Array> | Matrix<Float32Array> | MatrixSource, _weights: Float64Array | null, _backend: Backend): FitEstimator | undefined {
     return undefined;
   }
