@@ -530,11 +530,6 @@ export class GaussianMixture {
   }
 
   /**
-   * @internal The estimator a fit runs (fit.ts), given the rows initialisation works on (all rows,
-   * or a chunk source's sample); undefined: maximum likelihood. The variational model (bayesian.ts)
-   * supplies its own, whose default priors come from these rows.
-   */
-  /**
    * Whether only the ratios of sample weights matter to this model's fit (maximum likelihood), so
    * fit() normalises them (input.ts normalizeWeights); a variational fit's priors weigh against their sum.
    */
@@ -542,6 +537,11 @@ export class GaussianMixture {
     return true;
   }
 
+  /**
+   * @internal The estimator a fit runs (fit.ts), given the rows initialisation works on (all rows,
+   * or a chunk source's sample); undefined: maximum likelihood. The variational model (bayesian.ts)
+   * supplies its own, whose default priors come from these rows.
+   */
   protected estimator(_data: Matrix<Float64Array> | Matrix<Float32Array> | MatrixSource, _weights: Float64Array | null, _backend: Backend): FitEstimator | undefined {
     return undefined;
   }
