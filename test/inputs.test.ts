@@ -163,8 +163,11 @@ describe('integer typed arrays equal the same values as Float64Array', () => {
   it('workers: 2 (the built package) equal workers: 1 on the Float64Array', async () => {
     const { GaussianMixture: Built } = built as unknown as typeof Src;
     const opts = { nComponents: 3, seed: 4, backend: 'wasm' as const };
-    const ref = await new Built(opts).fit(f64);
-    const two = await new Built({ ...opts, workers: 2 }).fit({ data: Int16Array.from(base), rows: n, cols: d });
+    // base repeated 6 times: a worker gets at least MIN_ROWS_PER_WORKER (1000) rows (issue 11).
+    const rows = 6 * n;
+    const big = Int16Array.from({ length: rows * d }, (_, i) => base[i % (n * d)]);
+    const ref = await new Built(opts).fit({ data: Float64Array.from(big), rows, cols: d });
+    const two = await new Built({ ...opts, workers: 2 }).fit({ data: big, rows, cols: d });
     expect(two.fitWorkers).toBe(2);
     expectSameFit(ref, two, 1e-10);
   });
