@@ -135,6 +135,9 @@ export class BayesianGaussianMixture {
       if ((ONLINE_KEYS as readonly string[]).includes(key)) {
         throw new TypeError(`Unknown option ${JSON.stringify(key)}: it sets partialFit's step sizes, and BayesianGaussianMixture has no online update.`);
       }
+      if (key === 'onDegenerate' && value !== 'error') {
+        throw new TypeError(`onDegenerate ${JSON.stringify(value)} is not for BayesianGaussianMixture: it re-seeds GaussianMixture's maximum-likelihood components; BayesianGaussianMixture's weight prior switches unneeded components off instead.`);
+      }
       // Prior arrays are copied: a later change to the caller's arrays does not reach the model.
       if ((PRIOR_KEYS as readonly string[]).includes(key)) priorOptions[key] = plainCopy(value);
       else shared[key] = value;

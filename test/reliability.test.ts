@@ -3,7 +3,7 @@
  * points, scaled sample weights, the workers cap, warnings. Each test failed before its fix.
  */
 import { describe, expect, it } from 'vitest';
-import { GaussianMixture } from '../src/index.js';
+import { BayesianGaussianMixture, GaussianMixture } from '../src/index.js';
 import type { GaussianMixtureOptions } from '../src/index.js';
 import { blobs } from './helpers.js';
 
@@ -237,6 +237,8 @@ describe("onDegenerate: 'reseed' recovers collapsed and emptied components (scop
 
   it('onDegenerate is validated and saved with the model', async () => {
     expect(() => new GaussianMixture({ onDegenerate: 'retry' as never })).toThrow(/onDegenerate must be one of "error", "reseed", got "retry"/);
+    // Not silently ignored where it does nothing.
+    expect(() => new BayesianGaussianMixture({ onDegenerate: 'reseed' } as never)).toThrow(/onDegenerate "reseed" is not for BayesianGaussianMixture/);
     const gmm = await new GaussianMixture({ ...empty.options, backend: 'js', onDegenerate: 'reseed' } as GaussianMixtureOptions).fit(empty.X);
     expect(GaussianMixture.fromJSON(JSON.stringify(gmm)).options.onDegenerate).toBe('reseed');
   });
