@@ -77,7 +77,7 @@ export interface GaussianMixtureOptions {
    * added on the calling thread. 'auto' = navigator.hardwareConcurrency or os.availableParallelism().
    * Results equal the one-thread fit up to the order of floating-point sums (~1e-12 relative). Where
    * workers cannot be started the fit runs on one thread and says so in `fitWarnings`. Capped at the
-   * number of cores and at one worker per MIN_ROWS_PER_WORKER (1000) rows; a capped number is
+   * number of cores and at one worker per MIN_ROWS_PER_WORKER (64) rows; a capped number is
    * reported in `fitWarnings`. Default 1.
    */
   workers?: number | 'auto';

@@ -79,11 +79,13 @@ export async function coreCount(): Promise<number> {
 }
 
 /**
- * Fewest rows a worker's shard gets. Each iteration costs a worker one round trip (parameters
- * posted, statistics posted back: ~0.1 ms in Node and browsers), while the fused pass takes ~0.1 ms
- * per 1000 rows at small d and k; below this a further worker makes the fit slower, not faster.
+ * Fewest rows a worker's shard gets: 8 kernel blocks of 8 rows. Each iteration costs a worker one
+ * round trip (parameters posted, statistics posted back: ~0.1 ms), while a shard this small takes a
+ * few microseconds, so a further worker for fewer rows only adds messages (workers: 1000 on 40 rows
+ * starts none). Larger shards are where workers pay off (see bench/anchors.mjs --workers), but this
+ * cap only removes the workers that cannot help at all.
  */
-export const MIN_ROWS_PER_WORKER = 1000;
+export const MIN_ROWS_PER_WORKER = 64;
 
 /**
  * The number of workers a fit of `rows` rows uses for the `workers` option: at most the cores

@@ -163,7 +163,7 @@ describe('integer typed arrays equal the same values as Float64Array', () => {
   it('workers: 2 (the built package) equal workers: 1 on the Float64Array', async () => {
     const { GaussianMixture: Built } = built as unknown as typeof Src;
     const opts = { nComponents: 3, seed: 4, backend: 'wasm' as const };
-    // base repeated 6 times: a worker gets at least MIN_ROWS_PER_WORKER (1000) rows (issue 11).
+    // base repeated 6 times: two shards of 1200 rows.
     const rows = 6 * n;
     const big = Int16Array.from({ length: rows * d }, (_, i) => base[i % (n * d)]);
     const ref = await new Built(opts).fit({ data: Float64Array.from(big), rows, cols: d });

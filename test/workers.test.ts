@@ -171,26 +171,26 @@ describe('workers: 2 equals workers: 1', () => {
     expect(activeWorkerCount()).toBe(0);
   });
 
-  it('workers are capped at the cores and at MIN_ROWS_PER_WORKER rows each, with a warning (fault 6)', async () => {
+  it('workers are capped at the cores and at MIN_ROWS_PER_WORKER (64) rows each, with a warning (fault 6)', async () => {
     const cores = availableParallelism();
     const tiny = blobs(40, 2, 2, 3);
     const before = activeWorkerCount();
     const m = await new GaussianMixture({ nComponents: 2, seed: 1, workers: 1000 }).fit(tiny);
     expect(m.fitWorkers).toBe(1);
     expect(m.fitWarnings).toEqual([
-      `workers: 1000 was requested, but this machine has ${cores} core${cores === 1 ? '' : 's'} and X has 40 rows and a worker needs at least 1000, so the fit used one thread.`,
+      `workers: 1000 was requested, but this machine has ${cores} core${cores === 1 ? '' : 's'} and X has 40 rows and a worker needs at least 64, so the fit used one thread.`,
     ]);
     expect(activeWorkerCount()).toBe(before);
     expectSameFit(await new GaussianMixture({ nComponents: 2, seed: 1 }).fit(tiny), m);
-    // Enough rows for 5 workers: the cores decide.
+    // Enough rows for 78 workers: the cores decide.
     const X = blobs(5000, 2, 2, 3);
     const capped = await new GaussianMixture({ nComponents: 2, seed: 1, workers: 8 }).fit(X);
-    const expected = Math.min(cores, 5);
+    const expected = Math.min(cores, 8);
     expect(capped.fitWorkers).toBe(expected >= 2 ? expected : 1);
     expect(capped.fitWarnings).toHaveLength(1);
     expect(capped.fitWarnings[0]).toContain(`this machine has ${cores} core`);
     // Exactly the useful number: no warning.
-    const exact = await new GaussianMixture({ nComponents: 2, seed: 1, workers: Math.min(cores, 5) }).fit(X);
+    const exact = await new GaussianMixture({ nComponents: 2, seed: 1, workers: Math.min(cores, 8) }).fit(X);
     expect(exact.fitWarnings).toEqual([]);
   });
 });
