@@ -42,7 +42,7 @@ export interface MatrixSource {
 const ELEMENT_TYPES =
   'Float64Array or Float32Array, or an integer typed array (Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array, Uint32Array)';
 const FORMS =
-  'an array of rows, { data: typed array, rows, cols, stride?, columns? }, an ImageData { data, width, height }, or an Apache Arrow Table / RecordBatch (or { table, columns })';
+  'an array of rows, one column as number[] or a typed array, { data: typed array, rows, cols, stride?, columns? }, an ImageData { data, width, height }, an object with to2DArray() (ml-matrix), or an Apache Arrow Table / RecordBatch (or { table, columns })';
 
 /** Whether `a` is one of the typed arrays a matrix may hold (NumericArray). */
 export function isNumericArray(a: unknown): a is NumericArray {
@@ -74,7 +74,12 @@ export function readMatrix(X: MatrixInput, name = 'X', finite = true, allowMissi
 }
 
 function describeInput(X: object, name: string, allowMissing: boolean): MatrixSource {
+  // One feature given as a flat list (number[] or a typed array): n rows of one column.
+  if (Array.isArray(X) && X.length > 0 && (typeof X[0] === 'number' || X[0] === null)) return denseSource(packColumn(X, name, allowMissing));
+  if (isNumericArray(X)) return readTyped({ data: X, rows: X.length, cols: 1 }, name);
   if (Array.isArray(X)) return denseSource(packRows(X as ArrayLike<ArrayLike<number>>, name, allowMissing));
+  // Matrix objects of other libraries (ml-matrix and the like) that can give their rows.
+  if (typeof (X as MatrixLike).to2DArray === 'function') return denseSource(packRows((X as MatrixLike).to2DArray(), `${name}.to2DArray()`, allowMissing));
   if (isArrowInput(X)) return readArrow(X, name);
   const o = X as Partial<TypedMatrixInput & ImageDataInput>;
   if (o.data !== undefined && o.rows === undefined && (o.width !== undefined || o.height !== undefined)) return readImageData(o, name);
@@ -278,6 +283,28 @@ function checkFinite(block: RowBlock, firstRow: number, name: string, allowMissi
 }
 
 /** Nested rows into a Float64Array; with `allowMissing`, null marks a missing entry (NaN). */
+/** An object that can list its rows, as ml-matrix's Matrix does. */
+interface MatrixLike {
+  to2DArray(): ArrayLike<ArrayLike<number>>;
+}
+
+/** A flat list of numbers as an n x 1 matrix (null marks a missing entry with allowMissing). */
+function packColumn(X: readonly unknown[], name: string, allowMissing: boolean): Matrix<Float64Array> {
+  const data = new Float64Array(X.length);
+  for (let i = 0; i < X.length; i++) {
+    const v = X[i];
+    if (v === null && allowMissing) {
+      data[i] = NaN;
+    } else if (typeof v === 'number') {
+      data[i] = v;
+    } else {
+      const hint = v === null ? " (null marks a missing entry only with missingValues: 'em')" : '';
+      throw new TypeError(`${name}[${i}] must be a number${hint} (X is read as one column of numbers), got ${describe(v)}.`);
+    }
+  }
+  return { data, rows: X.length, cols: 1 };
+}
+
 function packRows(X: ArrayLike<ArrayLike<number>>, name: string, allowMissing: boolean): Matrix<Float64Array> {
   const rows = X.length;
   if (rows === 0) throw new RangeError(`${name} must have at least one row, got an empty array.`);

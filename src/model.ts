@@ -84,6 +84,52 @@ export class GaussianMixture {
     return { ...this.opts };
   }
 
+  /** Number of mixture components K (the option; available before fitting). */
+  get nComponents(): number {
+    return this.opts.nComponents;
+  }
+
+  /** The covariance model (the option; available before fitting). */
+  get covarianceType(): CovarianceType {
+    return this.opts.covarianceType;
+  }
+
+  /** Number of features d the model was fitted with (scikit-learn's n_features_in_). */
+  get nFeaturesIn(): number {
+    return this.fitted('nFeaturesIn').mixture.d;
+  }
+
+  /**
+   * Squared Mahalanobis distances (x_i - mu_k)^T Sigma_k^-1 (x_i - mu_k) of every row to every
+   * component: rows x k, row-major. X: finite values, d columns as the model.
+   */
+  mahalanobis(X: MatrixInput): Matrix<Float64Array> {
+    const { mixture } = this.fitted('mahalanobis');
+    const { k, d, kernel } = mixture;
+    const data = denseRows(readMatrix(X));
+    if (data.cols !== d) throw new RangeError(`X has ${data.cols} columns, but the model was fitted with ${d} features.`);
+    const out = new Float64Array(data.rows * k);
+    const diff = new Float64Array(d);
+    const tri = kernel.family === 'tri';
+    const block = tri ? (d * (d + 1)) / 2 : d;
+    for (let i = 0; i < data.rows; i++) {
+      for (let c = 0; c < k; c++) {
+        for (let a = 0; a < d; a++) diff[a] = data.data[i * d + a] - kernel.means[c * d + a];
+        const P = c * block;
+        let m = 0;
+        for (let j = 0; j < d; j++) {
+          // Column j of U_k (packed: entries i <= j at j(j+1)/2 + i); diag: 1 / sigma_kj.
+          let y = 0;
+          if (tri) for (let a = 0, o = P + (j * (j + 1)) / 2; a <= j; a++) y += diff[a] * kernel.precChol[o + a];
+          else y = diff[j] * kernel.precChol[P + j];
+          m += y * y;
+        }
+        out[i * k + c] = m;
+      }
+    }
+    return { data: out, rows: data.rows, cols: k };
+  }
+
   /**
    * Estimates the parameters by EM, keeping the best of `nInit` runs, then a final E-step.
    * X: n x d with n >= nComponents, finite values (with missingValues: 'em', NaN or null for missing
@@ -491,6 +537,11 @@ export class GaussianMixture {
   dispose(): void {
     this.backend?.dispose();
     this.backend = null;
+  }
+
+  /** `using gmm = new GaussianMixture(...)` (explicit resource management) disposes it at scope end. */
+  [Symbol.dispose](): void {
+    this.dispose();
   }
 
   /**

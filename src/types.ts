@@ -123,7 +123,18 @@ export interface ArrowTableLike {
 }
 
 /** What `fit`, `predict` and friends accept as X (README, "Inputs"). */
-export type MatrixInput = number[][] | ArrayLike<number>[] | TypedMatrixInput | ImageDataInput | ArrowTableLike | ArrowInput;
+export type MatrixInput =
+  | number[][]
+  | ArrayLike<number>[]
+  /** One feature: n rows of one column. */
+  | number[]
+  | NumericArray
+  | TypedMatrixInput
+  | ImageDataInput
+  | ArrowTableLike
+  | ArrowInput
+  /** A matrix object of another library (ml-matrix), read through its rows. */
+  | { to2DArray(): ArrayLike<ArrayLike<number>> };
 
 export function kernelFamily(type: CovarianceType): KernelFamily {
   return DESCRIPTORS.get(type)!.family;
