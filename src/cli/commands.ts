@@ -58,7 +58,10 @@ function load(file: string, options: ReadOptions, io: Output): Table {
   return table;
 }
 
-/** The saved model: GaussianMixture.toJSON() plus the feature column names, so predict can find them. */
+/**
+ * The saved model: GaussianMixture.toJSON() plus the feature column names, so predict can find them
+ * (drop `columns` to restore it with GaussianMixture.fromJSON).
+ */
 interface SavedModel extends ReturnType<GaussianMixture['toJSON']> {
   columns?: string[];
 }
@@ -157,7 +160,9 @@ export async function predictCommand(a: PredictArgs, io: Output): Promise<void> 
   let model: GaussianMixture;
   try {
     saved = JSON.parse(readText(a.model, '--model')) as SavedModel;
-    model = GaussianMixture.fromJSON(saved);
+    // The column names are the CLI's addition; the library's fromJSON rejects fields it does not know.
+    const { columns: _columns, ...json } = saved;
+    model = GaussianMixture.fromJSON(json);
   } catch (err) {
     if (err instanceof UsageError) throw err;
     throw new UsageError(`--model '${a.model}' is not a model written by gmm-wasm fit --save: ${(err as Error).message}`);
