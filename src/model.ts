@@ -189,27 +189,32 @@ export class GaussianMixture {
       throw new TypeError('sampleWeight cannot be given with a chunk source (X = { cols, chunks }); fit the rows in memory to weight them.');
     }
     const o = this.opts;
-    if (o.missingValues === 'em') {
-      throw new RangeError("missingValues: 'em' is not supported with a chunk source (X = { cols, chunks }) yet; fit the rows in memory, or use partialFit chunk by chunk.");
-    }
     const k = o.nComponents;
     this.checkWarm(source.cols);
     const backend = await this.ensureBackend();
     const seed = o.seed ?? randomSeed();
-    const { sample, rows } = await sampleSource(source, SOURCE_SAMPLE_ROWS, new Random(seed).fork(), o.signal);
+    const missing = o.missingValues === 'em';
+    const { sample, rows } = await sampleSource(source, SOURCE_SAMPLE_ROWS, new Random(seed).fork(), o.signal, missing);
     if (rows < k) {
       throw new RangeError(`X.chunks() yielded ${rows} rows but nComponents is ${k}; a mixture needs at least as many rows as components.`);
     }
+    // Missing entries: initialisation sees the sample mean-imputed (as fit() does with its rows).
+    const initData = missing && hasMissing(sample) ? meanImputed(sample, null) : sample;
     const warnings: string[] = [];
     this.lastFit = { workers: 1, warnings };
     const family = kernelFamily(o.covarianceType);
     // Capped at the cores only: each chunk is split across the workers, so no row count decides.
-    const workers = await createChunkWorkers({ workers: await usefulWorkerCount(o.workers, Infinity, warnings), backend: backend.name, k, d: source.cols, family, signal: o.signal, warnings });
+    let wanted = await usefulWorkerCount(o.workers, Infinity, warnings);
+    if (missing && wanted > 1) {
+      warnings.push(`workers: ${wanted} was requested, but a chunk source with missingValues: 'em' is fitted on one thread.`);
+      wanted = 1;
+    }
+    const workers = await createChunkWorkers({ workers: wanted, backend: backend.name, k, d: source.cols, family, signal: o.signal, warnings });
     if (workers) this.lastFit.workers = workers.size;
-    const handle = backend.load(sample, null);
+    const handle = backend.load(initData, null);
     try {
-      const engine = new ChunkEngine(backend, source, rows, k, family, o.signal, workers);
-      await this.runFit({ data: sample, weights: null, handle, backend, engine, complete: sample.rows === rows }, seed);
+      const engine = new ChunkEngine(backend, source, rows, k, family, o.signal, workers, missing);
+      await this.runFit({ data: initData, weights: null, handle, backend, engine, complete: sample.rows === rows }, seed);
     } finally {
       await workers?.close();
       if (this.backend === backend) backend.release(handle);

@@ -3,6 +3,7 @@ import type { Backend, KernelParams, Stats } from './backend/types.js';
 import { createStats } from './backend/types.js';
 import type { PassEngine } from './em.js';
 import type { ChunkWorkers } from './parallel.js';
+import { MissingEngine, hasMissing } from './missing.js';
 import type { MatrixSource } from './input.js';
 import { assertFinite, denseRows, readMatrix } from './input.js';
 import { Random } from './random.js';
@@ -47,6 +48,7 @@ export async function forEachChunk(
   signal: AbortSignal | undefined,
   each: (m: MatrixSource, index: number) => void | Promise<void>,
   checkFinite = true,
+  allowMissing = false,
 ): Promise<number> {
   const iterable = source.chunks();
   if (iterable === null || typeof iterable !== 'object' || !(Symbol.iterator in iterable || Symbol.asyncIterator in iterable)) {
@@ -58,7 +60,7 @@ export async function forEachChunk(
     if (signal?.aborted) throw abortError(signal);
     // An empty chunk (e.g. the remainder of a reader) carries no rows: skip it.
     if (isEmpty(item)) continue;
-    const m = readMatrix(item, `chunk ${index}`, checkFinite);
+    const m = readMatrix(item, `chunk ${index}`, checkFinite, allowMissing);
     if (m.cols !== source.cols) {
       throw new RangeError(`chunk ${index} has ${m.cols} columns, but the source declares cols = ${source.cols}.`);
     }
@@ -87,6 +89,7 @@ export async function sampleSource(
   size: number,
   seed: number,
   signal?: AbortSignal,
+  allowMissing = false,
 ): Promise<{ sample: Matrix<Float64Array>; rows: number }> {
   const d = source.cols;
   let store = new Float64Array(Math.min(size, 1024) * d);
@@ -106,7 +109,7 @@ export async function sampleSource(
       }
       for (let j = 0; j < d; j++) store[slot * d + j] = m.data[i * d + j];
     }
-  });
+  }, true, allowMissing);
   if (rows === 0) throw new RangeError('X.chunks() yielded no rows.');
   const kept = Math.min(rows, size);
   return { sample: { data: store.slice(0, kept * d), rows: kept, cols: d }, rows };
@@ -130,8 +133,32 @@ export class ChunkEngine implements PassEngine {
     family: Stats['family'],
     readonly signal?: AbortSignal,
     readonly workers: ChunkWorkers | null = null,
+    /** missingValues 'em': NaN marks missing entries; a chunk with some goes through MissingEngine. */
+    readonly missing = false,
   ) {
     this.part = createStats(k, source.cols, family);
+  }
+
+  /** The statistics of one chunk at p into this.part (overwritten). */
+  private chunkPass(m: MatrixSource, p: KernelParams): void {
+    if (this.missing) {
+      const dense = denseRows(m);
+      if (hasMissing(dense)) {
+        const engine = new MissingEngine(this.backend, dense, null, this.part.k, this.part.family);
+        try {
+          engine.emPass(p, this.part);
+        } finally {
+          engine.release();
+        }
+        return;
+      }
+    }
+    const h = this.backend.load(m, null);
+    try {
+      this.backend.emPass(h, p, this.part);
+    } finally {
+      this.backend.release(h);
+    }
   }
 
   async emPass(p: KernelParams, out: Stats): Promise<void> {
@@ -153,15 +180,10 @@ export class ChunkEngine implements PassEngine {
         pending.catch(() => undefined); // observed below; never an unhandled rejection meanwhile
         return;
       }
-      const h = this.backend.load(m, null);
-      try {
-        this.backend.emPass(h, p, this.part);
-      } finally {
-        this.backend.release(h);
-      }
-      if (!Number.isFinite(this.part.logLik)) assertFinite(m, `chunk ${index}`);
+      this.chunkPass(m, p);
+      if (!Number.isFinite(this.part.logLik)) assertFinite(m, `chunk ${index}`, this.missing);
       out.add(this.part);
-    }, false);
+    }, false, this.missing);
     await pending;
     if (rows !== this.rows) {
       throw new RangeError(

@@ -452,14 +452,29 @@ describe('statistics, partialFit and chunk sources with missing entries', () => 
     expectRel(gmm.covariances, fx.trajectory[3].covariances, 1e-8, 'covariances');
   });
 
-  it('partialFit accepts chunks with missing entries; a chunk source is a RangeError', async () => {
+  it('partialFit accepts chunks with missing entries', async () => {
     const gmm = new GaussianMixture({ ...opts, maxIter: 5 });
     await gmm.partialFit(X.slice(0, 100));
     await gmm.partialFit(X.slice(100));
     expect(gmm.history.every(Number.isFinite)).toBe(true);
-    const source = { cols: 4, async *chunks() { yield X; } };
-    await expect(new GaussianMixture(opts).fit(source as never)).rejects.toThrow(/missingValues: 'em' is not supported with a chunk source/);
   });
+
+  for (const backend of ['wasm', 'js'] as const) {
+    it(`${backend}: a chunk source (chunks of 7, some complete, some not) follows the fixture trajectory`, async () => {
+      const source = { cols: 4, async *chunks() { for (let i = 0; i < X.length; i += 7) yield X.slice(i, i + 7); } };
+      const gmm = await new GaussianMixture({ ...opts, backend, maxIter: 10 }).fit(source);
+      // The fixture's trajectory[10]: parameters after 10 updates (exact incomplete-data EM).
+      expectRel(gmm.means, fx.trajectory[10].means, 1e-8, 'means');
+      expectRel(gmm.covariances, fx.trajectory[10].covariances, 1e-8, 'covariances');
+      for (let t = 0; t < 10; t++) expect(relScalar(gmm.history[t], fx.trajectory[t].meanLogLikelihood)).toBeLessThanOrEqual(1e-10);
+      // Default init on a source equals the in-memory fit of the same rows (sample = all rows).
+      const plain = { nComponents: 3, covarianceType: fx.covarianceType, seed: 3, missingValues: 'em' as const, backend };
+      const memory = await new GaussianMixture(plain).fit(X);
+      const chunked = await new GaussianMixture({ ...plain, workers: 2 }).fit(source);
+      expectRel(chunked.means, memory.means, 1e-10, 'means');
+      expect(chunked.fitWarnings.some((w) => /one thread/.test(w))).toBe(true);
+    });
+  }
 });
 
 describe('small patterns (row-wise pass) in a fit', () => {
