@@ -134,6 +134,26 @@ export function expectRel(actual: unknown, expected: unknown, tol: number, label
   expect(e, `${label}: relative error ${e} > ${tol}`).toBeLessThanOrEqual(tol);
 }
 
+/** The fitted attributes two fits share (GaussianMixture, BayesianGaussianMixture, either build). */
+export interface FitLike {
+  nIter: number;
+  converged: boolean;
+  lowerBound: number;
+  weights: unknown;
+  means: unknown;
+  covariances: unknown;
+  precisionsCholesky: unknown;
+  history: unknown;
+}
+
+/** Asserts that b is the fit a (same iterations and convergence, every parameter to tol relative). */
+export function expectSameFit(a: FitLike, b: FitLike, tol = 1e-10): void {
+  expect(b.nIter).toBe(a.nIter);
+  expect(b.converged).toBe(a.converged);
+  for (const f of ['weights', 'means', 'covariances', 'precisionsCholesky', 'history'] as const) expectRel(b[f], a[f], tol, f);
+  expect(Math.abs(a.lowerBound - b.lowerBound) / Math.abs(a.lowerBound)).toBeLessThanOrEqual(tol);
+}
+
 export function expectAbs(actual: unknown, expected: unknown, tol: number, label = ''): void {
   const e = absErr(actual, expected);
   expect(e, `${label}: absolute error ${e} > ${tol}`).toBeLessThanOrEqual(tol);

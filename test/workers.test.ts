@@ -13,9 +13,9 @@ import { fileURLToPath } from 'node:url';
 import * as built from '../dist/index.js';
 import type * as Src from '../src/index.js';
 import * as src from '../src/index.js';
+import { expectSameFit } from './helpers.js';
 
 const { GaussianMixture, activeWorkerCount } = built as typeof Src;
-type Model = InstanceType<typeof Src.GaussianMixture>;
 type CovType = 'full' | 'tied' | 'diag' | 'spherical';
 const TYPES: CovType[] = ['full', 'tied', 'diag', 'spherical'];
 const DIST = resolve(dirname(fileURLToPath(import.meta.url)), '../dist');
@@ -40,31 +40,6 @@ function blobs(n: number, d: number, k: number, seed: number, offset = 0): { dat
   return { data, rows: n, cols: d };
 }
 
-function flat(x: unknown): number[] {
-  return Array.isArray(x) ? (x as unknown[]).flatMap(flat) : [x as number];
-}
-
-/** Largest |a - b| relative to the largest |a| of the array (entries near 0 are not amplified). */
-function relDiff(a: unknown, b: unknown): number {
-  const fa = flat(a);
-  const fb = flat(b);
-  expect(fb.length).toBe(fa.length);
-  const scale = Math.max(...fa.map(Math.abs), 1e-300);
-  let m = 0;
-  for (let i = 0; i < fa.length; i++) m = Math.max(m, Math.abs(fa[i] - fb[i]) / scale);
-  return m;
-}
-
-function expectSameFit(a: Model, b: Model, tol = 1e-10): void {
-  expect(b.nIter).toBe(a.nIter);
-  expect(b.converged).toBe(a.converged);
-  expect(relDiff(a.weights, b.weights)).toBeLessThanOrEqual(tol);
-  expect(relDiff(a.means, b.means)).toBeLessThanOrEqual(tol);
-  expect(relDiff(a.covariances, b.covariances)).toBeLessThanOrEqual(tol);
-  expect(relDiff(a.precisionsCholesky, b.precisionsCholesky)).toBeLessThanOrEqual(tol);
-  expect(relDiff(a.history, b.history)).toBeLessThanOrEqual(tol);
-  expect(Math.abs(a.lowerBound - b.lowerBound) / Math.abs(a.lowerBound)).toBeLessThanOrEqual(tol);
-}
 
 describe('workers: the built package', () => {
   it('dist/index.js and everything it imports have no top-level await and no static Node imports', () => {
