@@ -148,7 +148,7 @@ async function runFit() {
   const missingShare = Number(fitForm.missing.value) / 100;
   const monitored = bayesian ? 'lower bound (ELBO)' : 'mean log-likelihood';
   $('#loglik-caption').textContent = bayesian
-    ? 'Lower bound (ELBO) per iteration (live); the number of active components is shown once the fit ends'
+    ? 'Lower bound (ELBO) per iteration (live); the weights below follow it, bars under 0.01 are switched off'
     : 'Mean log-likelihood per EM iteration (live)';
   $('#weights-figure').hidden = !bayesian;
   $('#weights').replaceChildren();
@@ -162,9 +162,12 @@ async function runFit() {
   // (b) the log-likelihood, redrawn at most once per frame while the worker reports iterations
   const live = [];
   let frame = 0;
+  let liveWeights = null;
   const drawLive = () => {
     frame = 0;
-    if (run === fitRun) show($('#loglik'), loglikPlot(live, { width: plotWidth($('#loglik'), 420), live: true, label: monitored, first: bayesian ? 1 : 0 }));
+    if (run !== fitRun) return;
+    show($('#loglik'), loglikPlot(live, { width: plotWidth($('#loglik'), 420), live: true, label: monitored, first: bayesian ? 1 : 0 }));
+    if (liveWeights) show($('#weights'), weightsPlot(liveWeights, { width: plotWidth($('#weights'), 420) }));
   };
   // the extent and the grid above come from the complete data, so the plot does not jump with p
   let fitX = dataset.X;
@@ -190,7 +193,10 @@ async function runFit() {
       onProgress: (info) => {
         const value = bayesian ? info.lowerBound : info.meanLogLikelihood;
         live[info.iter - 1] = value;
-        setStatus(status, `Fitting… iteration ${info.iter}, ${monitored} ${value.toFixed(5)}`);
+        // The Bayesian model reports its weights each iteration: components switch off as the bound rises.
+        liveWeights = info.weights ?? null;
+        const active = liveWeights ? `, ${liveWeights.filter((w) => w > 0.01).length} of ${liveWeights.length} components active` : '';
+        setStatus(status, `Fitting… iteration ${info.iter}, ${monitored} ${value.toFixed(5)}${active}`);
         if (!frame) frame = requestAnimationFrame(drawLive);
       },
     });

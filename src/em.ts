@@ -166,7 +166,10 @@ export async function runEm<P extends Mixture>(
     let proceed: boolean | void = undefined;
     if (s.onIteration) {
       const info: IterationInfo = { init: s.init, iter: iter + (s.firstIter ?? 1) - 1, meanLogLikelihood: meanLogLik, change };
-      if (estimator.boundAfterUpdate) info.lowerBound = L;
+      if (estimator.boundAfterUpdate) {
+        info.lowerBound = L;
+        info.weights = Array.from(mixture.weights);
+      }
       if (s.candidate !== undefined) info.candidate = s.candidate;
       proceed = s.onIteration(info);
     }

@@ -15,6 +15,8 @@ export interface IterationInfo {
   meanLogLikelihood: number;
   /** BayesianGaussianMixture only: the lower bound (ELBO of the whole data set) after this iteration's update. */
   lowerBound?: number;
+  /** BayesianGaussianMixture only: the weights after this iteration's update (components switching off as the bound rises). */
+  weights?: number[];
   /** Change of the monitored value (GaussianMixture: meanLogLikelihood; BayesianGaussianMixture: lowerBound) from the previous iteration (Infinity on the first). */
   change: number;
   /**

@@ -8,13 +8,13 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { BayesianGaussianMixture, GaussianMixtureError } from '../src/index.js';
 import type { BayesianGaussianMixtureJSON } from '../src/index.js';
-import { blobs, expectRel, relScalar } from './helpers.js';
+import { blobs, expectRel, relErr, relScalar } from './helpers.js';
 
 const iris = JSON.parse(readFileSync(new URL('./fixtures/bayesian/bgm-iris-full-dp.json', import.meta.url), 'utf8')) as {
   X: number[][];
   initLabels: number[];
   nComponents: number;
-  trajectory: { lowerBound: number; means: number[][]; weightConcentration: number[][] }[];
+  trajectory: { lowerBound: number; means: number[][]; weightConcentration: number[][]; weights: number[] }[];
 };
 const base = { nComponents: iris.nComponents, init: { labels: iris.initLabels }, backend: 'js' as const };
 
@@ -74,7 +74,7 @@ describe('shared options', () => {
   });
 
   it('onIteration reports the lower bound and its change, and returning false stops', async () => {
-    const seen: { iter: number; lowerBound?: number; change: number }[] = [];
+    const seen: { iter: number; lowerBound?: number; change: number; weights?: number[] }[] = [];
     const m = new BayesianGaussianMixture({ ...base, tol: 0, maxIter: 50, onIteration: (i) => { seen.push(i); return i.iter < 4; } });
     await m.fit(iris.X);
     expect(seen.map((i) => i.iter)).toEqual([1, 2, 3, 4]);
@@ -82,6 +82,9 @@ describe('shared options', () => {
     for (let t = 0; t < 4; t++) expect(relScalar(seen[t].lowerBound!, iris.trajectory[t].lowerBound)).toBeLessThanOrEqual(1e-8);
     expect(seen[0].change).toBe(Infinity);
     expect(seen[1].change).toBeCloseTo(seen[1].lowerBound! - seen[0].lowerBound!, 9);
+    // The weights after each update (the fixture's trajectory[t]: after t + 1 updates); the last equal the model's.
+    for (let t = 0; t < 4; t++) expect(relErr(seen[t].weights!, iris.trajectory[t].weights)).toBeLessThanOrEqual(1e-8);
+    expect(seen[3].weights).toEqual(m.weights);
   });
 
   it('an aborted signal rejects with its reason', async () => {

@@ -310,7 +310,17 @@ describe('the demo page (vite build)', () => {
   }
 
   it('Bayesian (automatic K): K = 5 as the upper bound leaves 2 components active on Old Faithful, ellipses only for those', async () => {
+    // Record the status line during the fit: it counts the active components live, from onIteration's weights.
+    await page.evaluate(() => {
+      const seen: string[] = [];
+      (window as unknown as { statusSeen: string[] }).statusSeen = seen;
+      const el = document.querySelector('#fit-status')!;
+      new MutationObserver(() => seen.push(el.textContent ?? '')).observe(el, { childList: true, characterData: true, subtree: true });
+    });
     await fitFaithful({ model: 'bayesian', k: 5, missing: 0 });
+    const progress = await page.evaluate(() => (window as unknown as { statusSeen: string[] }).statusSeen.filter((t) => t.startsWith('Fitting… iteration')));
+    expect(progress.length).toBeGreaterThan(0);
+    for (const t of progress) expect(t).toMatch(/, [1-5] of 5 components active$/);
     const out = await page.evaluate(() => {
       const n = (sel: string) => document.querySelectorAll(sel).length;
       return {
