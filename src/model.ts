@@ -28,6 +28,18 @@ import { MissingEngine, groupByPattern, hasMissing, imputeRows, meanImputed, sco
 /** Covariances or precision factors in scikit-learn's shape for the covariance type. */
 export type NestedArray = number[] | number[][] | number[][][];
 
+/**
+ * The shape of `covariances` (and `precisionsCholesky`) for a covariance type: full and every mclust
+ * name k x d x d, tied d x d, diag k x d, spherical k; NestedArray when the type is not known statically.
+ */
+export type CovariancesOf<T extends CovarianceType> = CovarianceType extends T
+  ? NestedArray
+  : T extends 'tied' | 'diag'
+    ? number[][]
+    : T extends 'spherical'
+      ? number[]
+      : number[][][];
+
 /** Options of `impute`. */
 export interface ImputeOptions {
   /** Also return the conditional variances Var[x_j | x_o] (0 for observed entries). Default false. */
@@ -60,7 +72,12 @@ export interface GaussianMixtureJSON {
  * A Gaussian mixture fitted by Expectation-Maximization (scikit-learn's GaussianMixture, camelCase).
  * One WebAssembly instance (or JS backend) per model, reused by every call; `dispose()` frees it.
  */
-export class GaussianMixture {
+/**
+ * T is the covariance type when it is known statically (`new GaussianMixture({ covarianceType: 'diag' })`
+ * infers 'diag'), so that `covariances` has its shape; otherwise (no covarianceType, a model from
+ * fromJSON or selectModel) it is any type, and `covariances` a NestedArray.
+ */
+export class GaussianMixture<T extends CovarianceType = CovarianceType> {
   private readonly opts: ResolvedOptions;
   private backend: Backend | null = null;
   protected state: FitState | null = null;
@@ -68,7 +85,7 @@ export class GaussianMixture {
   /** partialFit's running statistics; a fit() or fromJSON starts a new stream. */
   private online: StepwiseStatistics | null = null;
 
-  constructor(options: GaussianMixtureOptions = {}) {
+  constructor(options: GaussianMixtureOptions & { covarianceType?: T } = {}) {
     this.opts = resolveOptions(options);
   }
 
@@ -451,15 +468,15 @@ export class GaussianMixture {
   }
 
   /** full: k x d x d, tied: d x d, diag: k x d, spherical: k; every mclust name (EII ... VVV): k x d x d. */
-  get covariances(): NestedArray {
+  get covariances(): CovariancesOf<T> {
     const m = this.fitted('covariances').mixture;
-    return nest(m.covariances, m.type, m.k, m.d);
+    return nest(m.covariances, m.type, m.k, m.d) as CovariancesOf<T>;
   }
 
   /** Cholesky factors of the precision matrices (scikit-learn's precisions_cholesky_), same shapes as covariances. */
-  get precisionsCholesky(): NestedArray {
+  get precisionsCholesky(): CovariancesOf<T> {
     const m = this.fitted('precisionsCholesky').mixture;
-    return nest(m.precChol, m.type, m.k, m.d);
+    return nest(m.precChol, m.type, m.k, m.d) as CovariancesOf<T>;
   }
 
   get converged(): boolean {
