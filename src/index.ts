@@ -10,7 +10,7 @@ export type { MclustModel } from './covariance-models.js';
 export { MCLUST_MODELS } from './covariance-models.js';
 export { selectModel } from './select.js';
 export type { Criterion, Selection, SelectionOptions, SelectionRow } from './select.js';
-export { activeWorkerCount } from './parallel.js';
+export { activeWorkerCount, setWorkerUrl } from './parallel.js';
 export { SufficientStatistics } from './statistics.js';
 export type { SufficientStatisticsJSON } from './statistics.js';
 export type { ChunkSource } from './sources.js';

@@ -18,7 +18,7 @@ import type { BackendName, KernelParams, Stats } from './backend/types.js';
 import { SufficientStatistics } from './statistics.js';
 import type { PassEngine } from './em.js';
 import { compileModule } from './wasm/loader.js';
-import { GaussianMixtureError, abortError } from './errors.js';
+import { GaussianMixtureError, abortError, describe } from './errors.js';
 import type { MatrixSource } from './input.js';
 import { copyRows, denseSource } from './input.js';
 import type { WorkerReply, WorkerRequest, SerializedError } from './worker.js';
@@ -144,9 +144,25 @@ function track(): () => void {
   };
 }
 
+let customWorkerUrl: URL | string | null = null;
+
+/**
+ * Where the worker script is, when it is not `./worker.js` next to this module: for bundlers that do
+ * not follow `new URL('./worker.js', import.meta.url)` (esbuild; the script is exported as
+ * 'gmm-wasm/worker'), a CDN, or a copy served elsewhere. A module worker URL (browsers) or a file URL
+ * (Node). null restores the default. Applies to every later fit, model selection and chunk source:
+ * where the script lives is a property of the deployment, not of a model.
+ */
+export function setWorkerUrl(url: URL | string | null): void {
+  if (url !== null && typeof url !== 'string' && !(url instanceof URL)) {
+    throw new TypeError(`setWorkerUrl expects a URL, a string or null, got ${describe(url)}.`);
+  }
+  customWorkerUrl = url;
+}
+
 function spawnWeb(events: PortEvents): Port {
   // Keep this expression literally as it is: bundlers detect `new Worker(new URL('...', import.meta.url))`.
-  const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+  const worker = customWorkerUrl !== null ? new Worker(customWorkerUrl, { type: 'module' }) : new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
   const untrack = track();
   worker.onmessage = (e: MessageEvent<WorkerReply>) => events.message(e.data);
   worker.onerror = (e: ErrorEvent) => {
@@ -169,7 +185,7 @@ function nodeSpawner(WorkerCtor: new (url: URL) => NodeWorker): Spawn {
   const file = './worker.js';
   const url = new URL(/* webpackIgnore: true */ file, import.meta.url);
   return (events) => {
-    const worker = new WorkerCtor(url);
+    const worker = new WorkerCtor(customWorkerUrl !== null ? new URL(customWorkerUrl) : url);
     const untrack = track();
     let exited = false;
     const gone = new Promise<void>((resolve) => {
