@@ -56,6 +56,7 @@ class FitWorker {
 }
 
 let workersAvailable = false;
+let firstFitStarted = false;
 function hello(info) {
   workersAvailable = info.workers;
   const backend = info.autoBackend === 'wasm' ? 'WASM with SIMD' : info.autoBackend;
@@ -65,6 +66,11 @@ function hello(info) {
   for (const select of document.querySelectorAll('.workers-select')) {
     select.disabled = !info.workers;
     if (!info.workers) select.value = '1';
+  }
+  // every respawn says hello again (cancel() restarts the worker): only the first one starts a fit
+  if (!firstFitStarted) {
+    firstFitStarted = true;
+    runFit(); // the page opens on a fit of the default controls (Old Faithful), not an empty plot
   }
   document.body.dataset.ready = 'true';
 }

@@ -232,6 +232,18 @@ describe('the demo page (vite build)', () => {
     await page?.close();
   });
 
+  it('shows a first fit of Old Faithful on load, without a click', async () => {
+    await waitForState(page, 'fit', '#fit-status', 60_000);
+    const drawn = await page.evaluate(() => ({
+      points: document.querySelectorAll('#scatter svg g.points circle').length,
+      ellipses: document.querySelectorAll('#scatter svg g.ellipses path').length,
+      status: document.querySelector('#fit-status')?.textContent ?? '',
+    }));
+    expect(drawn.points).toBe(272);
+    expect(drawn.ellipses).toBe(4); // the default K = 2, 1 and 2 sigma each
+    expect(drawn.status).toMatch(/^Old Faithful: converged after \d+ iterations/);
+  });
+
   it('fits Old Faithful and draws the scatter, ellipses, density contours and log-likelihood', async () => {
     await page.click('#fit-button');
     await waitForState(page, 'fit', '#fit-status', 60_000);
