@@ -1,6 +1,6 @@
 // The demo page: reads the controls, sends fits to a Web Worker (fit-worker.js) and draws the results.
 import { builtin, csvDataset, FAITHFUL_CSV, removeValues } from './datasets.js';
-import { COLORS, criterionPlot, extent, loglikPlot, scatterPlot, timingPlot, weightsPlot } from './plots.js';
+import { COLORS, criterionPlot, displayRows, extent, loglikPlot, scatterPlot, timingPlot, weightsPlot } from './plots.js';
 import { drawSample, loadImageFile, paintSegments, rgbPixels } from './segmentation.js';
 
 const $ = (selector) => document.querySelector(selector);
@@ -162,6 +162,10 @@ async function runFit() {
   const scatterEl = $('#scatter');
   const width = plotWidth(scatterEl, 640);
   show(scatterEl, scatterPlot(dataset, null, { width, height: Math.round(width * 0.72), grid }));
+  const drawn = displayRows(dataset.rows).length;
+  $('#scatter-sample').textContent = drawn < dataset.rows
+    ? ` To stay quick to draw, the plot shows a sample of ${drawn.toLocaleString('en')} of the ${dataset.rows.toLocaleString('en')} points (evenly spaced rows); the fit uses them all.`
+    : '';
   $('#stop-note')?.remove();
   $('#fit-stop').disabled = false;
 

@@ -151,22 +151,37 @@ export function weightsPlot(weights, { width = 420, height = 180, threshold = 0.
 
 const TYPE_COLORS = { domain: ['full', 'tied', 'diag', 'spherical'], range: ['#4e79a7', '#f28e2c', '#59a14f', '#af7aa1'] };
 
-/** BIC or AIC against K for the four covariance types; the minimum of each curve is ringed. */
+/**
+ * BIC or AIC against K for the four covariance types, each curve drawn relative to its own minimum
+ * (the types differ by far more than K changes them, so on a shared absolute axis they would read as
+ * flat lines), on a symlog axis so both the steep drop from K = 1 and the small differences near each
+ * minimum stay visible. The minimum of each curve is ringed; the overall best is named with its value.
+ */
 export function criterionPlot(points, criterion, { width = 420, height = 260 } = {}) {
   const ok = points.filter((p) => Number.isFinite(p[criterion]));
   const best = TYPE_COLORS.domain
     .map((t) => ok.filter((p) => p.covarianceType === t).reduce((a, b) => (b[criterion] < (a?.[criterion] ?? Infinity) ? b : a), null))
     .filter(Boolean);
+  const minOf = new Map(best.map((b) => [b.covarianceType, b[criterion]]));
+  const rel = ok.map((p) => ({ ...p, delta: p[criterion] - minOf.get(p.covarianceType) }));
   const overall = best.reduce((a, b) => (b[criterion] < a[criterion] ? b : a), best[0]);
+  // symlog's own ticks crowd at the top and leave the bottom bare: 0, 1, 2, 5, 10, 20, 50, ... instead
+  const top = Math.max(1, ...rel.map((p) => p.delta));
+  const ticks = [0];
+  for (let e = 1; e <= top; e *= 10) for (const m of [1, 2, 5]) if (m * e <= top) ticks.push(m * e);
+  const name = criterion.toUpperCase();
   return Plot.plot({
     width, height, grid: true, marginLeft: 64,
     color: { ...TYPE_COLORS, legend: true },
     x: { label: 'K (components)', ticks: 10, domain: [1, 10] },
-    y: { label: criterion.toUpperCase() + ' (lower is better)', nice: true, zero: false },
+    y: { label: `${name} − its type's minimum (symlog axis; lower is better)`, type: 'symlog', ticks },
     marks: [
-      Plot.line(ok, { x: 'k', y: criterion, stroke: 'covarianceType', marker: 'circle-stroke', className: criterion }),
-      Plot.dot(best, { x: 'k', y: criterion, r: 7, stroke: 'covarianceType', strokeWidth: 2 }),
-      overall ? Plot.text([overall], { x: 'k', y: criterion, text: (d) => `best: K=${d.k}, ${d.covarianceType}`, dy: -14, fontWeight: 'bold' }) : null,
+      Plot.line(rel, { x: 'k', y: 'delta', stroke: 'covarianceType', className: criterion }),
+      Plot.dot(rel, { x: 'k', y: 'delta', r: 3, stroke: 'covarianceType', fill: 'white', title: (d) => `${d.covarianceType}, K=${d.k}: ${name} ${d[criterion].toFixed(1)}` }),
+      Plot.dot(best, { x: 'k', y: 0, r: 7, stroke: 'covarianceType', strokeWidth: 2 }),
+      overall
+        ? Plot.text([overall], { x: 'k', y: 0, text: (d) => `best: K=${d.k}, ${d.covarianceType} (${name} ${d[criterion].toFixed(1)})`, dy: -14, fontWeight: 'bold' })
+        : null,
     ],
   });
 }
