@@ -2,18 +2,27 @@
 // set, CSV parsing for pasted/uploaded files, and a small PCA to show data with more than two columns.
 import faithfulCsv from '../data/faithful.csv?raw';
 import irisCsv from '../data/iris.csv?raw';
+import { dsvFormat } from 'd3-dsv';
 
 /**
  * A 2-D data set ready to fit and plot.
  * @typedef {{ name: string, X: Float64Array, rows: number, cols: 2, xLabel: string, yLabel: string, note?: string }} Dataset
  */
 
-/** Parses CSV text (comma, semicolon, tab or whitespace separated, optional header) into numeric columns. */
+/**
+ * Parses CSV text (comma, semicolon or tab separated, quoted fields allowed, optional header; or
+ * whitespace separated) into numeric columns. Lines starting with # are comments.
+ */
 export function parseCsv(text) {
-  const lines = text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+  const lines = text.split(/\r?\n/).filter((l) => l.trim() && !l.trimStart().startsWith('#'));
   if (lines.length === 0) throw new Error('The CSV is empty.');
-  const sep = /[,;\t]/.test(lines[0]) ? /\s*[,;\t]\s*/ : /\s+/;
-  const cells = lines.map((l) => l.split(sep).map((c) => c.replace(/^"|"$/g, '')));
+  // the separator is the one of , ; tab that the first line holds most of (outside quotes)
+  const first = lines[0].replace(/"[^"]*"/g, '');
+  const counts = [',', ';', '\t'].map((sep) => [sep, first.split(sep).length - 1]);
+  const [sep, seen] = counts.reduce((a, b) => (b[1] > a[1] ? b : a));
+  // a whitespace-separated file is not delimiter-separated (runs of spaces), so d3-dsv cannot read it
+  const rowsOf = seen > 0 ? dsvFormat(sep).parseRows(lines.join('\n')) : lines.map((l) => l.trim().split(/\s+/));
+  const cells = rowsOf.map((r) => r.map((c) => c.trim()));
   const isNum = (c) => c !== '' && Number.isFinite(Number(c));
   const header = cells[0].some((c) => !isNum(c)) ? cells.shift() : null;
   const width = cells[0]?.length ?? 0;
