@@ -20,7 +20,7 @@ import {
   type MclustModel,
 } from '../src/covariance-models.js';
 import { jacobiSVD, polarFactor, symmetricEigen, symmetricEigenvalues } from '../src/eigen.js';
-import { cholesky, loadMclustFixtures } from './helpers.js';
+import { cholesky, loadMclustFixtures, rng } from './helpers.js';
 
 /* ------------------------------------------------------------------------------ fixtures */
 
@@ -170,16 +170,6 @@ const scatterMatrices = (W: Float64Array, k: number, d: number): Mat[] =>
 
 /* ------------------------------------------------------------------------------ seeded random problems */
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 function normal(rand: () => number): () => number {
   return () => Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
 }

@@ -12,7 +12,7 @@ import { Table as WasmTable, WriterPropertiesBuilder, readParquet, writeParquet 
 import { BayesianGaussianMixture, GaussianMixture, selectModel } from '../src/index.js';
 import type { GaussianMixtureOptions } from '../src/options.js';
 import type { MatrixInput, NumericArray } from '../src/types.js';
-import { expectSameFit, relErr } from './helpers.js';
+import { expectSameFit, relErr, rng } from './helpers.js';
 // @ts-ignore -- the built package (npm run build), for workers (dist/worker.js); typed through the source.
 import * as built from '../dist/index.js';
 import type * as Src from '../src/index.js';
@@ -20,24 +20,13 @@ import type * as Src from '../src/index.js';
 type Model = InstanceType<typeof GaussianMixture>;
 const BACKENDS = ['js', 'wasm'] as const;
 
-/** Seeded uniform in [0, 1) (mulberry32). */
-function uniform(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * n x d integer-valued rows from three overlapping clusters, every value in [lo, hi] (so the same
  * numbers fit every integer type whose range holds [lo, hi]).
  */
 function integerBlobs(n: number, d: number, seed: number, lo = 0, hi = 120): Float64Array {
-  const u = uniform(seed);
+  const u = rng(seed);
   const normal = (): number => Math.sqrt(-2 * Math.log(1 - u())) * Math.cos(2 * Math.PI * u());
   const mid = (lo + hi) / 2;
   const span = (hi - lo) / 8;

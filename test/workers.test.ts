@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import * as built from '../dist/index.js';
 import type * as Src from '../src/index.js';
 import * as src from '../src/index.js';
-import { expectSameFit } from './helpers.js';
+import { expectSameFit, rng } from './helpers.js';
 
 const { GaussianMixture, activeWorkerCount } = built as typeof Src;
 type CovType = 'full' | 'tied' | 'diag' | 'spherical';
@@ -22,14 +22,7 @@ const DIST = resolve(dirname(fileURLToPath(import.meta.url)), '../dist');
 
 /** Deterministic overlapping clusters (so EM runs many iterations), optionally far from the origin. */
 function blobs(n: number, d: number, k: number, seed: number, offset = 0): { data: Float64Array; rows: number; cols: number } {
-  let s = seed >>> 0;
-  const u = (): number => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const u = rng(seed);
   const normal = (): number => Math.sqrt(-2 * Math.log(1 - u())) * Math.cos(2 * Math.PI * u());
   const centres = Array.from({ length: k }, () => Array.from({ length: d }, () => 2.5 * normal()));
   const data = new Float64Array(n * d);
