@@ -1,12 +1,14 @@
 // The demo's data: the two example CSVs shipped in ../data (embedded in the bundle), a seeded synthetic
-// set, CSV parsing for pasted/uploaded files, and a small PCA to show data with more than two columns.
+// set, CSV parsing for pasted/uploaded files, and a PCA (ml-pca) to show data with more than two columns.
 import faithfulCsv from '../data/faithful.csv?raw';
 import irisCsv from '../data/iris.csv?raw';
 import { dsvFormat } from 'd3-dsv';
+import { PCA } from 'ml-pca';
 
 /**
  * A 2-D data set ready to fit and plot.
- * @typedef {{ name: string, X: Float64Array, rows: number, cols: 2, xLabel: string, yLabel: string, note?: string }} Dataset
+ * `file`: the package's CSV it comes from, as it is (not projected), for the command line.
+ * @typedef {{ name: string, X: Float64Array, rows: number, cols: 2, xLabel: string, yLabel: string, note?: string, file?: string }} Dataset
  */
 
 /**
@@ -42,70 +44,15 @@ export function parseCsv(text) {
   return { X, rows, cols, names, labels };
 }
 
-/** Symmetric eigen-decomposition by cyclic Jacobi rotations (fine for the few columns of a CSV). */
-function eigenSymmetric(A, d) {
-  const a = Float64Array.from(A);
-  const V = new Float64Array(d * d);
-  for (let i = 0; i < d; i++) V[i * d + i] = 1;
-  for (let sweep = 0; sweep < 100; sweep++) {
-    let off = 0;
-    for (let p = 0; p < d; p++) for (let q = p + 1; q < d; q++) off += a[p * d + q] ** 2;
-    if (off < 1e-22) break;
-    for (let p = 0; p < d; p++) {
-      for (let q = p + 1; q < d; q++) {
-        const apq = a[p * d + q];
-        if (Math.abs(apq) < 1e-300) continue;
-        const theta = (a[q * d + q] - a[p * d + p]) / (2 * apq);
-        const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
-        const c = 1 / Math.sqrt(t * t + 1);
-        const s = t * c;
-        for (let k = 0; k < d; k++) {
-          const akp = a[k * d + p];
-          const akq = a[k * d + q];
-          a[k * d + p] = c * akp - s * akq;
-          a[k * d + q] = s * akp + c * akq;
-        }
-        for (let k = 0; k < d; k++) {
-          const apk = a[p * d + k];
-          const aqk = a[q * d + k];
-          a[p * d + k] = c * apk - s * aqk;
-          a[q * d + k] = s * apk + c * aqk;
-        }
-        for (let k = 0; k < d; k++) {
-          const vkp = V[k * d + p];
-          const vkq = V[k * d + q];
-          V[k * d + p] = c * vkp - s * vkq;
-          V[k * d + q] = s * vkp + c * vkq;
-        }
-      }
-    }
-  }
-  const order = [...Array(d).keys()].sort((i, j) => a[j * d + j] - a[i * d + i]);
-  return { values: order.map((i) => a[i * d + i]), vectors: order.map((i) => [...Array(d).keys()].map((k) => V[k * d + i])) };
-}
-
-/** Projects n x d data onto its first two principal components (centred, unscaled). */
+/** Projects n x d data onto its first two principal components (centred, unscaled), by ml-pca. */
 export function pca2(X, rows, cols) {
-  const mean = new Float64Array(cols);
-  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) mean[j] += X[i * cols + j] / rows;
-  const C = new Float64Array(cols * cols);
-  for (let i = 0; i < rows; i++) {
-    for (let a = 0; a < cols; a++) {
-      const xa = X[i * cols + a] - mean[a];
-      for (let b = 0; b < cols; b++) C[a * cols + b] += (xa * (X[i * cols + b] - mean[b])) / (rows - 1);
-    }
-  }
-  const { values, vectors } = eigenSymmetric(C, cols);
-  const total = values.reduce((s, v) => s + v, 0);
+  const table = Array.from({ length: rows }, (_, i) => Array.from(X.subarray(i * cols, (i + 1) * cols)));
+  const pca = new PCA(table, { center: true, scale: false });
+  const scores = pca.predict(table, { nComponents: 2 });
   const out = new Float64Array(rows * 2);
-  for (let i = 0; i < rows; i++) {
-    for (let c = 0; c < 2; c++) {
-      let s = 0;
-      for (let j = 0; j < cols; j++) s += (X[i * cols + j] - mean[j]) * vectors[c][j];
-      out[i * 2 + c] = s;
-    }
-  }
-  return { X: out, explained: [values[0] / total, values[1] / total] };
+  for (let i = 0; i < rows; i++) for (let c = 0; c < 2; c++) out[i * 2 + c] = scores.get(i, c);
+  const explained = pca.getExplainedVariance();
+  return { X: out, explained: [explained[0], explained[1]] };
 }
 
 /** A parsed CSV as a 2-D data set: two columns as they are, more projected on two principal components. */
@@ -185,7 +132,7 @@ export function removeValues(X, rows, fraction, seed = 0) {
 export function builtin(key) {
   switch (key) {
     case 'faithful':
-      return { ...csvDataset(faithfulCsv, 'Old Faithful'), xLabel: 'eruption (min)', yLabel: 'waiting (min)' };
+      return { ...csvDataset(faithfulCsv, 'Old Faithful'), xLabel: 'eruption (min)', yLabel: 'waiting (min)', file: 'data/faithful.csv' };
     case 'iris':
       return { ...csvDataset(irisCsv, 'Iris (PCA to 2-D)'), name: 'Iris (PCA to 2-D)' };
     case 'synthetic-2k':

@@ -2,6 +2,7 @@
 // postMessage from `onIteration`. With `workers: n` the package itself spreads each EM pass over n more
 // workers (nested workers), so the page stays responsive either way.
 import { BayesianGaussianMixture, GaussianMixture } from 'gmm-wasm';
+import { selectCandidates } from './selection.js';
 
 /** Whether this build of the package has the `workers` option. */
 function workersOption() {
@@ -116,25 +117,10 @@ async function fit({ X, rows, cols, options, grid, bayesian = false }, progress)
   return { result, transfer };
 }
 
-/** BIC and AIC for K = 1..kMax and the four covariance types (each fit on the same seed). */
-async function select({ X, rows, cols, options, kMax }, progress) {
-  const data = { data: X, rows, cols };
-  const points = [];
-  for (const covarianceType of ['full', 'tied', 'diag', 'spherical']) {
-    for (let k = 1; k <= Math.min(kMax, rows); k++) {
-      const gmm = new GaussianMixture(modelOptions(options, { nComponents: k, covarianceType }));
-      try {
-        await gmm.fit(data);
-        points.push({ k, covarianceType, bic: gmm.bic(data), aic: gmm.aic(data) });
-      } catch (err) {
-        points.push({ k, covarianceType, bic: NaN, aic: NaN, error: err.message });
-      } finally {
-        gmm.dispose();
-      }
-      progress({ done: points.length, total: 4 * Math.min(kMax, rows), point: points[points.length - 1] });
-    }
-  }
-  return { result: { points } };
+/** BIC and AIC for K = 1..kMax and the four covariance types, and the model BIC chooses (selection.js). */
+async function select(payload, progress) {
+  const result = await selectCandidates(payload, (point, done, total) => progress({ done, total, point }));
+  return { result };
 }
 
 /** Wall time of the same fit on the WASM and JS backends (median of repeats for short fits). */

@@ -252,6 +252,7 @@ async function runFit() {
       show($('#timing'), timingPlot(timings, { width: plotWidth($('#timing'), 420) }));
     }
     // (c) BIC and AIC over K = 1..10, the curves growing as the fits finish
+    $('#select-choice').replaceChildren();
     if (fitForm.select.checked) {
       document.body.dataset.selectState = 'running';
       const points = [];
@@ -260,17 +261,27 @@ async function runFit() {
         show($('#aic'), criterionPlot(points, 'aic', { width: plotWidth($('#aic'), 520) }));
       };
       const [p, t] = payload();
-      await fitWorker.run('select', { ...p, kMax: 10 }, {
+      const selected = await fitWorker.run('select', { ...p, kMax: 10, file: missingShare > 0 ? null : dataset.file }, {
         ...t,
         onProgress: ({ done, total, point }) => {
-          points.push(point);
           setStatus($('#fit-status'), $('#fit-status').textContent.replace(/ \[model selection.*$/, '') + ` [model selection ${done}/${total}]`);
-          if (done % 4 === 0 || done === total) draw();
+          if (point) {
+            points.push(point);
+            if (done % 4 === 0 || done === total) draw();
+          }
         },
       });
       if (run !== fitRun) return;
+      points.splice(0, points.length, ...selected.points);
       draw();
+      const { chosen, command } = selected;
       setStatus($('#fit-status'), $('#fit-status').textContent.replace(/ \[model selection.*$/, ''));
+      const choice = $('#select-choice');
+      choice.replaceChildren(
+        `BIC over K = 1..10 chooses K = ${chosen.k}, '${chosen.covarianceType}' (BIC ${chosen.bic.toFixed(1)})` +
+          (command ? ', the model the command line chooses: ' : '.'),
+      );
+      if (command) choice.append(Object.assign(document.createElement('code'), { textContent: command }));
       document.body.dataset.selectState = 'done';
     }
   } catch (err) {
