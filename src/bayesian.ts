@@ -13,6 +13,7 @@ import { VariationalEstimator, allocateVariational, foldExpectations } from './v
 import { fillKernel } from './params.js';
 import { choleskyLower } from './linalg.js';
 import { describe, notFitted } from './errors.js';
+import { parseBayesianModelJSON, storedOptionNames } from './model-json.js';
 
 export type { WeightConcentrationPriorType } from './variational.js';
 
@@ -71,6 +72,8 @@ export interface BayesianGaussianMixtureJSON {
 /** GaussianMixture's options for partialFit, which this model does not have. */
 const ONLINE_KEYS = ['learningDecay', 'learningOffset'] as const;
 const PRIOR_KEYS = ['weightConcentrationPriorType', 'weightConcentrationPrior', 'meanPrecisionPrior', 'meanPrior', 'degreesOfFreedomPrior', 'covariancePrior'] as const;
+/** The options a saved model may carry: GaussianMixture's but partialFit's, and the prior options. */
+const STORED_OPTIONS = [...storedOptionNames().filter((key) => !(ONLINE_KEYS as readonly string[]).includes(key)), ...PRIOR_KEYS];
 
 /** GaussianMixture's machinery (input checks, backends, workers, scoring, sampling) fitting the variational estimator. */
 class VariationalMixture extends GaussianMixture {
@@ -302,63 +305,34 @@ export class BayesianGaussianMixture {
     };
   }
 
-  /** Restores a model written by `toJSON` (object or JSON text), checking every field; it predicts exactly as the original. */
+  /**
+   * Restores a model written by `toJSON` (object or JSON text); it predicts exactly as the original.
+   * The input is untrusted: every field is validated as GaussianMixture.fromJSON does (model-json.ts),
+   * and anything else throws GaussianMixtureError INVALID_MODEL naming the field.
+   */
   static fromJSON(json: BayesianGaussianMixtureJSON | string): BayesianGaussianMixture {
-    const j = (typeof json === 'string' ? JSON.parse(json) : json) as BayesianGaussianMixtureJSON | null;
-    if (j === null || typeof j !== 'object' || j.format !== 'gmm-wasm/bayesian-model' || j.version !== 1) {
-      throw new TypeError(`BayesianGaussianMixture.fromJSON expects the output of toJSON() (format 'gmm-wasm/bayesian-model', version 1), got ${describe(j)}.`);
-    }
-    if (j.options === null || typeof j.options !== 'object') throw new TypeError(`fromJSON: options must be an object, got ${describe(j.options)}.`);
-    const model = new BayesianGaussianMixture(j.options as BayesianGaussianMixtureOptions);
-    const o = model.core.options;
-    const type = o.covarianceType as SklearnCovarianceType;
-    const k = o.nComponents;
-    const d = j.nFeatures;
-    if (!Number.isInteger(d) || d < 1) throw new RangeError(`fromJSON: nFeatures must be an integer >= 1, got ${describe(d)}.`);
-    const priorType = model.options.weightConcentrationPriorType!;
-    const m = allocateVariational(type, k, d, priorType);
-    const dp = priorType === 'dirichlet_process';
-    const read = (name: string, value: unknown, into: Float64Array, positive: boolean): void => {
-      const f = flatNumbers(value);
-      if (f === null || f.length !== into.length || !f.every((v) => Number.isFinite(v) && (!positive || v > 0))) {
-        throw new RangeError(`fromJSON: ${name} must be ${into.length} finite${positive ? ' positive' : ''} numbers for nComponents = ${k}, nFeatures = ${d}, covarianceType = '${type}', got ${describe(value)}.`);
-      }
-      into.set(f);
-    };
-    const wc = new Float64Array(dp ? 2 * k : k);
-    read('weightConcentration', j.weightConcentration, wc, true);
-    m.alpha.set(wc.subarray(0, k));
-    m.beta.set(wc.subarray(k));
-    read('meanPrecision', j.meanPrecision, m.meanPrecision, true);
-    const dof = type === 'tied' ? new Float64Array(1) : m.dof;
-    read('degreesOfFreedom', j.degreesOfFreedom, dof, true);
-    if (type === 'tied') m.dof.fill(dof[0]);
-    read('weights', j.weights, m.weights, false);
-    read('means', j.means, m.means, false);
-    read('covariances', j.covariances, m.covariances, false);
-    read('precisionsCholesky', j.precisionsCholesky, m.precChol, false);
-    for (const c of [...m.dof]) {
-      if (!(c > d - 1)) throw new RangeError(`fromJSON: degreesOfFreedom must exceed nFeatures - 1 = ${d - 1}, got ${c}.`);
-    }
-    if (!Number.isInteger(j.nIter) || j.nIter < 0) throw new RangeError(`fromJSON: nIter must be an integer >= 0, got ${describe(j.nIter)}.`);
-    if (typeof j.converged !== 'boolean') throw new TypeError(`fromJSON: converged must be a boolean, got ${describe(j.converged)}.`);
-    if (!Array.isArray(j.history) || !j.history.every((v) => typeof v === 'number')) throw new TypeError(`fromJSON: history must be an array of numbers, got ${describe(j.history)}.`);
-    const lowerBound = j.lowerBound === null || j.lowerBound === undefined ? -Infinity : j.lowerBound;
-    if (typeof lowerBound !== 'number') throw new TypeError(`fromJSON: lowerBound must be a number, got ${describe(j.lowerBound)}.`);
+    let model: BayesianGaussianMixture | undefined;
+    const v = parseBayesianModelJSON(json, STORED_OPTIONS, (options) => {
+      model = new BayesianGaussianMixture(options as BayesianGaussianMixtureOptions);
+      const o = model.options;
+      return { covarianceType: o.covarianceType as SklearnCovarianceType, nComponents: o.nComponents, weightConcentrationPriorType: o.weightConcentrationPriorType! };
+    });
+    const restored = model!;
+    const k = v.nComponents;
+    const m = allocateVariational(v.covarianceType, k, v.nFeatures, v.weightConcentrationPriorType);
+    m.alpha.set(v.weightConcentration.subarray(0, k));
+    m.beta.set(v.weightConcentration.subarray(k));
+    m.meanPrecision.set(v.meanPrecision);
+    m.dof.set(v.degreesOfFreedom);
+    m.weights.set(v.weights);
+    m.means.set(v.means);
+    m.covariances.set(v.covariances);
+    m.precChol.set(v.precisionsCholesky);
     fillKernel(m);
     foldExpectations(m);
-    const p = j.priors;
-    if (p === null || typeof p !== 'object') throw new TypeError(`fromJSON: priors must be an object, got ${describe(p)}.`);
-    const meanPrior = new Float64Array(d);
-    read('priors.meanPrior', p.meanPrior, meanPrior, false);
-    const covariancePrior = new Float64Array(type === 'spherical' ? 1 : type === 'diag' ? d : d * d);
-    read('priors.covariancePrior', p.covariancePrior, covariancePrior, type === 'diag' || type === 'spherical');
-    for (const name of ['weightConcentrationPrior', 'meanPrecisionPrior', 'degreesOfFreedomPrior'] as const) {
-      if (typeof p[name] !== 'number' || !(p[name] > 0)) throw new RangeError(`fromJSON: priors.${name} must be a number > 0, got ${describe(p[name])}.`);
-    }
-    model.core.resolved = { weightConcentrationPrior: p.weightConcentrationPrior, meanPrecisionPrior: p.meanPrecisionPrior, meanPrior, degreesOfFreedomPrior: p.degreesOfFreedomPrior, covariancePrior };
-    model.core.restore({ mixture: m, converged: j.converged, nIter: j.nIter, lowerBound, history: [...j.history] });
-    return model;
+    restored.core.resolved = v.priors;
+    restored.core.restore({ mixture: m, converged: v.converged, nIter: v.nIter, lowerBound: v.lowerBound, history: v.history });
+    return restored;
   }
 
   /** Frees the model's WebAssembly memory; the fitted parameters stay. */

@@ -1,5 +1,5 @@
 /**
- * Validation of saved models (`GaussianMixture.fromJSON`). A model file is untrusted input: every
+ * Validation of saved models (`GaussianMixture.fromJSON`, `BayesianGaussianMixture.fromJSON`). A model file is untrusted input: every
  * field is checked for type, shape, finiteness and consistency before anything is built from it, and
  * every failure is a GaussianMixtureError with code INVALID_MODEL whose message names the field, the
  * offending value and what is allowed.
@@ -11,7 +11,8 @@
  * `constructor`, `prototype`, a misspelt option ...) is rejected with INVALID_MODEL. Inherited
  * properties are never read, so an object whose prototype was replaced cannot smuggle fields in either.
  */
-import type { CovarianceType } from './types.js';
+import type { CovarianceType, SklearnCovarianceType } from './types.js';
+import type { WeightConcentrationPriorType } from './variational.js';
 import { isMclustName, storageType } from './types.js';
 import type { GaussianMixtureOptions } from './options.js';
 import { DEFAULTS, resolveOptions } from './options.js';
@@ -78,7 +79,7 @@ const TOP_LEVEL = [
  * the signal and init, which a fitted model no longer needs). Derived from DEFAULTS so that an
  * option added there is accepted (and validated by resolveOptions) without editing this file.
  */
-function storedOptionNames(): string[] {
+export function storedOptionNames(): string[] {
   return [...Object.keys(DEFAULTS).filter((key) => key !== 'init'), 'seed'];
 }
 
@@ -171,10 +172,10 @@ function entryPath(name: string, type: CovarianceType, c: number, a: number, b: 
 }
 
 /**
- * Reads a saved model (the object `toJSON` returns, or its JSON text) and validates every field;
- * throws GaussianMixtureError INVALID_MODEL naming the first bad field.
+ * The object behind a saved model (the object itself, or its JSON text) once its format and version
+ * are the expected ones and it has no field outside `fields`.
  */
-export function parseModelJSON(json: unknown): ValidatedModel {
+function readModelObject(json: unknown, format: string, className: string, fields: readonly string[]): Record<string, unknown> {
   let j: unknown = json;
   if (typeof json === 'string') {
     try {
@@ -184,39 +185,42 @@ export function parseModelJSON(json: unknown): ValidatedModel {
     }
   }
   if (!isPlainObject(j)) {
-    throw invalid(`expected the output of GaussianMixture.toJSON() (an object with format '${MODEL_FORMAT}', version ${MODEL_VERSION}) or its JSON text, got ${describe(j)}.`);
+    throw invalid(`expected the output of ${className}.toJSON() (an object with format '${format}', version ${MODEL_VERSION}) or its JSON text, got ${describe(j)}.`);
   }
-  const format = own(j, 'format');
-  if (format !== MODEL_FORMAT) throw invalid(`format must be '${MODEL_FORMAT}', got ${describe(format)}.`);
+  const actual = own(j, 'format');
+  if (actual !== format) throw invalid(`format must be '${format}', got ${describe(actual)}.`);
   const version = own(j, 'version');
   if (version !== MODEL_VERSION) {
     throw invalid(`version ${describe(version)} is not supported; this version of gmm-wasm reads version ${MODEL_VERSION}.`);
   }
-  rejectUnknownKeys(j, TOP_LEVEL, 'the model');
+  rejectUnknownKeys(j, fields, 'the model');
+  return j;
+}
 
-  // Options: only the stored ones, copied by name into a fresh object, then resolveOptions.
-  const rawOptions = own(j, 'options');
-  if (!isPlainObject(rawOptions)) throw invalid(`options must be an object, got ${describe(rawOptions)}.`);
-  const names = storedOptionNames();
-  rejectUnknownKeys(rawOptions, names, 'options');
+/** The stored options: only `names`, copied by name into a fresh object; the `required` ones present. */
+function readOptions(j: Record<string, unknown>, names: readonly string[], required: readonly string[]): Record<string, unknown> {
+  const raw = own(j, 'options');
+  if (!isPlainObject(raw)) throw invalid(`options must be an object, got ${describe(raw)}.`);
+  rejectUnknownKeys(raw, names, 'options');
   const options: Record<string, unknown> = {};
   for (const name of names) {
-    const v = own(rawOptions, name);
+    const v = own(raw, name);
     if (v !== undefined) options[name] = v;
   }
-  for (const required of ['nComponents', 'covarianceType']) {
-    if (options[required] === undefined) throw invalid(`options.${required} is missing; it fixes the shapes of the parameters.`);
+  for (const name of required) {
+    if (options[name] === undefined) throw invalid(`options.${name} is missing; it fixes the shapes of the parameters.`);
   }
-  try {
-    resolveOptions(options as GaussianMixtureOptions);
-  } catch (e) {
-    throw invalid(`options.${(e as Error).message}`);
-  }
-  const k = options.nComponents as number;
-  const type = options.covarianceType as CovarianceType;
+  return options;
+}
 
-  const d = integer('nFeatures', own(j, 'nFeatures'), 1);
+/** What both models store the same way (ValidatedModel's parameters and fit record). */
+type Parameters = Omit<ValidatedModel, 'options' | 'covarianceType' | 'nComponents' | 'nFeatures'>;
 
+/**
+ * weights, means, covariances and precision factors (checked against each other), converged, nIter,
+ * lowerBound and history of a model with k components of covariance type `type` in d dimensions.
+ */
+function readParameters(j: Record<string, unknown>, type: CovarianceType, k: number, d: number): Parameters {
   // Weights: k non-negative finite numbers summing to 1.
   const weights = new Float64Array(k);
   numbers('weights', own(j, 'weights'), [k], weights, 0, `non-negative numbers (options.nComponents = ${k})`);
@@ -263,22 +267,146 @@ export function parseModelJSON(json: unknown): ValidatedModel {
   }
   const history = new Float64Array(rawHistory.length);
   numbers('history', rawHistory, [rawHistory.length], history, 0, 'finite numbers');
+  return { weights, means, covariances: cov.storage, precisionsCholesky: prec.storage, converged, nIter, lowerBound, history: Array.from(history) };
+}
 
-  const restoredOptions: GaussianMixtureOptions = { ...(options as GaussianMixtureOptions) };
-  return {
-    options: restoredOptions,
-    covarianceType: type,
-    nComponents: k,
-    nFeatures: d,
-    weights,
-    means,
-    covariances: cov.storage,
-    precisionsCholesky: prec.storage,
-    converged,
-    nIter,
-    lowerBound,
-    history: Array.from(history),
+/**
+ * Reads a saved model (the object `toJSON` returns, or its JSON text) and validates every field;
+ * throws GaussianMixtureError INVALID_MODEL naming the first bad field.
+ */
+export function parseModelJSON(json: unknown): ValidatedModel {
+  const j = readModelObject(json, MODEL_FORMAT, 'GaussianMixture', TOP_LEVEL);
+  const options = readOptions(j, storedOptionNames(), ['nComponents', 'covarianceType']);
+  try {
+    resolveOptions(options as GaussianMixtureOptions);
+  } catch (e) {
+    throw invalid(`options.${(e as Error).message}`);
+  }
+  const k = options.nComponents as number;
+  const type = options.covarianceType as CovarianceType;
+  const d = integer('nFeatures', own(j, 'nFeatures'), 1);
+  return { options: options as GaussianMixtureOptions, covarianceType: type, nComponents: k, nFeatures: d, ...readParameters(j, type, k, d) };
+}
+
+export const BAYESIAN_MODEL_FORMAT = 'gmm-wasm/bayesian-model' as const;
+
+const BAYESIAN_TOP_LEVEL = [...TOP_LEVEL, 'priors', 'weightConcentration', 'meanPrecision', 'degreesOfFreedom'] as const;
+const PRIOR_FIELDS = ['weightConcentrationPrior', 'meanPrecisionPrior', 'meanPrior', 'degreesOfFreedomPrior', 'covariancePrior'] as const;
+
+/** What a saved BayesianGaussianMixture is built from, validated. */
+export interface ValidatedBayesianModel extends Omit<ValidatedModel, 'options' | 'covarianceType'> {
+  covarianceType: SklearnCovarianceType;
+  weightConcentrationPriorType: WeightConcentrationPriorType;
+  /** dirichlet_process: alpha (k) then beta (k); dirichlet_distribution: the k concentrations. All > 0. */
+  weightConcentration: Float64Array;
+  /** k, > 0. */
+  meanPrecision: Float64Array;
+  /** k numbers > nFeatures - 1 (tied: the one stored value, repeated). */
+  degreesOfFreedom: Float64Array;
+  priors: { weightConcentrationPrior: number; meanPrecisionPrior: number; meanPrior: Float64Array; degreesOfFreedomPrior: number; covariancePrior: Float64Array };
+}
+
+/** The shape the Bayesian model's options give the parameters, as its constructor resolved them. */
+export interface BayesianShape {
+  covarianceType: SklearnCovarianceType;
+  nComponents: number;
+  weightConcentrationPriorType: WeightConcentrationPriorType;
+}
+
+/** `v` as `shape` numbers, each above `min` (the path names the first that is not). */
+function above(path: string, v: unknown, shape: readonly number[], min: number, what: string): Float64Array {
+  const out = new Float64Array(shape.reduce((p, x) => p * x, 1));
+  numbers(path, v, shape, out, 0, what);
+  const width = shape[shape.length - 1];
+  out.forEach((x, i) => {
+    if (!(x > min)) {
+      const index = shape.length === 1 ? `[${i}]` : `[${Math.floor(i / width)}][${i % width}]`;
+      throw invalid(`${path}${index} must be > ${min}, got ${x}.`);
+    }
+  });
+  return out;
+}
+
+/** A finite number above `min`. */
+function scalarAbove(path: string, v: unknown, min: number): number {
+  const x = finite(path, v);
+  if (!(x > min)) throw invalid(`${path} must be > ${min}, got ${x}.`);
+  return x;
+}
+
+/**
+ * Reads a saved BayesianGaussianMixture (toJSON's object or its JSON text) with the checks of
+ * parseModelJSON plus those of the posterior and the priors; throws INVALID_MODEL naming the first bad
+ * field. The options may only hold `optionNames`; `construct` builds the model from them (its
+ * TypeError or RangeError becomes INVALID_MODEL) and says the shape they give the parameters.
+ */
+export function parseBayesianModelJSON(json: unknown, optionNames: readonly string[], construct: (options: Record<string, unknown>) => BayesianShape): ValidatedBayesianModel {
+  const j = readModelObject(json, BAYESIAN_MODEL_FORMAT, 'BayesianGaussianMixture', BAYESIAN_TOP_LEVEL);
+  const options = readOptions(j, optionNames, ['nComponents', 'covarianceType', 'weightConcentrationPriorType']);
+  let shape: BayesianShape;
+  try {
+    shape = construct(options);
+  } catch (e) {
+    if (!(e instanceof TypeError || e instanceof RangeError)) throw e;
+    throw invalid(`options: ${(e as Error).message}`);
+  }
+  const { covarianceType: type, nComponents: k, weightConcentrationPriorType: priorType } = shape;
+  const d = integer('nFeatures', own(j, 'nFeatures'), 1);
+  const parameters = readParameters(j, type, k, d);
+  const sizes = `nComponents = ${k}, nFeatures = ${d}`;
+
+  const dp = priorType === 'dirichlet_process';
+  const weightConcentration = above('weightConcentration', own(j, 'weightConcentration'), dp ? [2, k] : [k], 0,
+    `positive numbers (${dp ? "[alpha, beta] of the stick-breaking Betas, weightConcentrationPriorType 'dirichlet_process'" : 'the Dirichlet parameters'}, ${sizes})`);
+  const meanPrecision = above('meanPrecision', own(j, 'meanPrecision'), [k], 0, `positive numbers (${sizes})`);
+  const dofMin = d - 1;
+  const degreesOfFreedom =
+    type === 'tied'
+      ? new Float64Array(k).fill(scalarAbove('degreesOfFreedom', own(j, 'degreesOfFreedom'), dofMin))
+      : above('degreesOfFreedom', own(j, 'degreesOfFreedom'), [k], dofMin, `numbers > nFeatures - 1 (${sizes})`);
+
+  const raw = own(j, 'priors');
+  if (!isPlainObject(raw)) throw invalid(`priors must be an object, got ${describe(raw)}.`);
+  rejectUnknownKeys(raw, PRIOR_FIELDS, 'priors');
+  const meanPrior = new Float64Array(d);
+  numbers('priors.meanPrior', own(raw, 'meanPrior'), [d], meanPrior, 0, `numbers (nFeatures = ${d})`);
+  const covarianceSizeOfPrior = type === 'spherical' ? 1 : type === 'diag' ? d : d * d;
+  const covariancePrior = above('priors.covariancePrior', own(raw, 'covariancePrior'), [covarianceSizeOfPrior], type === 'full' || type === 'tied' ? -Infinity : 0,
+    `numbers (covarianceType '${type}': ${type === 'spherical' ? 'one variance' : type === 'diag' ? 'd variances' : 'a d x d matrix, row-major'}, nFeatures = ${d})`);
+  if (type === 'full' || type === 'tied') checkCovariance(covariancePrior, 0, d, new Float64Array(d), new Float64Array(d * d), 'priors.covariancePrior', (a, b) => `priors.covariancePrior[${a * d + b}]`);
+  const priors = {
+    weightConcentrationPrior: scalarAbove('priors.weightConcentrationPrior', own(raw, 'weightConcentrationPrior'), 0),
+    meanPrecisionPrior: scalarAbove('priors.meanPrecisionPrior', own(raw, 'meanPrecisionPrior'), 0),
+    meanPrior,
+    degreesOfFreedomPrior: scalarAbove('priors.degreesOfFreedomPrior', own(raw, 'degreesOfFreedomPrior'), dofMin),
+    covariancePrior,
   };
+  return { covarianceType: type, weightConcentrationPriorType: priorType, nComponents: k, nFeatures: d, ...parameters, weightConcentration, meanPrecision, degreesOfFreedom, priors };
+}
+
+/**
+ * Block cov[o .. o + d*d) symmetric (SYMMETRY_TOLERANCE) with a positive diagonal, and positive
+ * definite; `s` receives the square roots of the diagonal, `L` is scratch. Errors name `block`, or
+ * `entry(a, b)` for one entry.
+ */
+function checkCovariance(cov: Float64Array, o: number, d: number, s: Float64Array, L: Float64Array, block: string, entry: (a: number, b: number) => string): void {
+  for (let a = 0; a < d; a++) {
+    const v = cov[o + a * d + a];
+    if (!(v > 0)) throw invalid(`${entry(a, a)} is a variance and must be > 0, got ${v}; a covariance must be positive definite.`);
+    s[a] = Math.sqrt(v);
+  }
+  for (let a = 0; a < d; a++) {
+    for (let b = a + 1; b < d; b++) {
+      const x = cov[o + a * d + b];
+      const y = cov[o + b * d + a];
+      if (!(Math.abs(x - y) <= SYMMETRY_TOLERANCE * s[a] * s[b])) {
+        throw invalid(`${block} is not symmetric: [${a}][${b}] = ${x} but [${b}][${a}] = ${y}; a covariance must be symmetric positive definite.`);
+      }
+    }
+  }
+  if (!choleskyLower(cov, o, d, L)) {
+    throw invalid(`${block} is not positive definite (its Cholesky factorisation fails); a covariance must be symmetric positive definite.`);
+  }
 }
 
 /**
@@ -296,24 +424,7 @@ function checkFactors(cov: Float64Array, prec: Float64Array, type: CovarianceTyp
     const o = c * d * d;
     const cp = blockPath('covariances', type, c);
     const pp = blockPath('precisionsCholesky', type, c);
-    // Covariance: symmetric, positive diagonal, positive definite (Cholesky with positive pivots).
-    for (let a = 0; a < d; a++) {
-      const v = cov[o + a * d + a];
-      if (!(v > 0)) throw invalid(`${entryPath('covariances', type, c, a, a)} is a variance and must be > 0, got ${v}; a covariance must be positive definite.`);
-      s[a] = Math.sqrt(v);
-    }
-    for (let a = 0; a < d; a++) {
-      for (let b = a + 1; b < d; b++) {
-        const x = cov[o + a * d + b];
-        const y = cov[o + b * d + a];
-        if (!(Math.abs(x - y) <= SYMMETRY_TOLERANCE * s[a] * s[b])) {
-          throw invalid(`${cp} is not symmetric: [${a}][${b}] = ${x} but [${b}][${a}] = ${y}; a covariance must be symmetric positive definite.`);
-        }
-      }
-    }
-    if (!choleskyLower(cov, o, d, L)) {
-      throw invalid(`${cp} is not positive definite (its Cholesky factorisation fails); a covariance must be symmetric positive definite.`);
-    }
+    checkCovariance(cov, o, d, s, L, cp, (a, b) => entryPath('covariances', type, c, a, b));
     // Precision factor: upper-triangular, positive finite diagonal.
     for (let a = 0; a < d; a++) {
       for (let b = 0; b < a; b++) {

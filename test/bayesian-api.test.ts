@@ -7,7 +7,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { BayesianGaussianMixture, GaussianMixtureError } from '../src/index.js';
-import type { BayesianGaussianMixtureJSON } from '../src/index.js';
 import { blobs, expectRel, relErr, relScalar } from './helpers.js';
 
 const iris = JSON.parse(readFileSync(new URL('./fixtures/bayesian/bgm-iris-full-dp.json', import.meta.url), 'utf8')) as {
@@ -121,19 +120,6 @@ describe('model', () => {
         expect(r.options.weightConcentrationPriorType).toBe(weightConcentrationPriorType);
       }
     }
-  });
-
-  it('fromJSON names the bad field', async () => {
-    const m = new BayesianGaussianMixture({ ...base, maxIter: 2 });
-    await m.fit(iris.X);
-    const good = m.toJSON();
-    const bad = (patch: Partial<BayesianGaussianMixtureJSON>): BayesianGaussianMixtureJSON => ({ ...JSON.parse(JSON.stringify(good)), ...patch });
-    expect(() => BayesianGaussianMixture.fromJSON({ ...good, format: 'gmm-wasm/model' } as never)).toThrow(TypeError);
-    expect(() => BayesianGaussianMixture.fromJSON(bad({ meanPrecision: [1, 2] }))).toThrow(/meanPrecision must be 6 finite positive numbers/);
-    expect(() => BayesianGaussianMixture.fromJSON(bad({ weightConcentration: [[1, 2, 3, 4, 5, 6], [1, 2, 3, 4, 5, -1]] }))).toThrow(/weightConcentration/);
-    expect(() => BayesianGaussianMixture.fromJSON(bad({ degreesOfFreedom: [1, 1, 1, 1, 1, 1] }))).toThrow(/degreesOfFreedom must exceed nFeatures - 1 = 3/);
-    expect(() => BayesianGaussianMixture.fromJSON(bad({ means: [[1]] }))).toThrow(/means must be 24 finite numbers/);
-    expect(() => BayesianGaussianMixture.fromJSON(bad({ nIter: -1 }))).toThrow(/nIter/);
   });
 
   it('sample draws from the expected weights, means and covariances', async () => {

@@ -1,10 +1,11 @@
 /**
- * GaussianMixture.fromJSON on untrusted input (issue 11, fault 3 and scope 2): every corrupt field
- * class throws GaussianMixtureError INVALID_MODEL naming the field; crafted keys pollute nothing;
- * what toJSON writes, for every covariance type, restores a model that predicts exactly as the original.
+ * GaussianMixture.fromJSON and BayesianGaussianMixture.fromJSON on untrusted input (issue 11, fault 3
+ * and scope 2; issue 12): every corrupt field class throws GaussianMixtureError INVALID_MODEL naming
+ * the field; crafted keys pollute nothing; what toJSON writes, for every covariance type, restores a
+ * model that predicts exactly as the original.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { GaussianMixture, GaussianMixtureError } from '../src/index.js';
+import { BayesianGaussianMixture, GaussianMixture, GaussianMixtureError } from '../src/index.js';
 import type { GaussianMixtureJSON } from '../src/model.js';
 import { COVARIANCE_TYPES } from '../src/types.js';
 import { blobs } from './helpers.js';
@@ -13,9 +14,13 @@ import { blobs } from './helpers.js';
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 function expectInvalid(input: unknown, ...patterns: (string | RegExp)[]): void {
+  expectInvalidBy((j) => GaussianMixture.fromJSON(j as GaussianMixtureJSON), input, ...patterns);
+}
+
+function expectInvalidBy(load: (input: unknown) => unknown, input: unknown, ...patterns: (string | RegExp)[]): void {
   let caught: unknown;
   try {
-    GaussianMixture.fromJSON(input as GaussianMixtureJSON);
+    load(input);
   } catch (e) {
     caught = e;
   }
@@ -181,5 +186,94 @@ describe('valid models round-trip', () => {
     expect((gmm.covariances as number[][][])[1][0][0]).toBeGreaterThan(1e9);
     const back = GaussianMixture.fromJSON(JSON.stringify(gmm));
     expect(Array.from(back.scoreSamples(rows))).toEqual(Array.from(gmm.scoreSamples(rows)));
+  });
+});
+
+describe('BayesianGaussianMixture.fromJSON: the same checks, and those of the posterior and the priors', () => {
+  const load = (j: unknown): unknown => BayesianGaussianMixture.fromJSON(j as never);
+  const invalid = (input: unknown, ...patterns: (string | RegExp)[]): void => expectInvalidBy(load, input, ...patterns);
+  // d = 3, k = 4: full with the stick-breaking prior, tied (one degrees-of-freedom value), diag.
+  const models: Record<string, Json> = {};
+  const bayes = (name: string): Json => JSON.parse(JSON.stringify(models[name])) as Json;
+
+  beforeAll(async () => {
+    for (const [name, options] of [
+      ['full', { covarianceType: 'full' }],
+      ['tied', { covarianceType: 'tied', weightConcentrationPriorType: 'dirichlet_distribution' }],
+      ['diag', { covarianceType: 'diag' }],
+    ] as const) {
+      const m = new BayesianGaussianMixture({ nComponents: 4, seed: 3, backend: 'js', maxIter: 5, ...options });
+      await m.fit(X);
+      models[name] = JSON.parse(JSON.stringify(m.toJSON())) as Json;
+    }
+  });
+
+  it('not a model: wrong text, type, format (a GaussianMixture file) or version', () => {
+    invalid('{not json', 'not valid JSON');
+    invalid(null, 'expected the output of BayesianGaussianMixture.toJSON()', 'got null');
+    invalid(copy(), "format must be 'gmm-wasm/bayesian-model', got \"gmm-wasm/model\"");
+    invalid({ ...bayes('full'), version: 2 }, 'version 2 is not supported');
+    invalid({ ...bayes('full'), extra: 1 }, 'the model has an unknown field "extra"');
+  });
+
+  it('the parameters both models share: weights, means, covariances, precision factors, scalars', () => {
+    invalid({ ...bayes('full'), weights: [0.5, 0.5, 0.5, 0.5] }, 'weights must sum to 1');
+    invalid({ ...bayes('full'), means: [[1]] }, 'means must be an array of 4');
+    const asym = bayes('full');
+    asym.covariances[1][0][2] += 1;
+    invalid(asym, 'covariances[1] is not symmetric');
+    const prec = bayes('diag');
+    prec.precisionsCholesky[2][1] *= 2;
+    invalid(prec, 'precisionsCholesky[2] is not the precision factor of covariances[2]');
+    invalid({ ...bayes('full'), nFeatures: 0 }, 'nFeatures must be an integer >= 1, got 0');
+    invalid({ ...bayes('full'), nIter: -1 }, 'nIter must be an integer >= 0, got -1');
+    invalid({ ...bayes('full'), converged: 1 }, 'converged must be a boolean');
+    invalid({ ...bayes('full'), lowerBound: 'x' }, 'lowerBound must be a finite number, or null');
+    invalid({ ...bayes('full'), history: [1, 'x'] }, 'history[1] must be a finite number, got "x"');
+  });
+
+  it('the posterior: weightConcentration, meanPrecision, degreesOfFreedom', () => {
+    const wc = bayes('full');
+    wc.weightConcentration[1][3] = -1;
+    invalid(wc, 'weightConcentration[1][3] must be > 0, got -1');
+    invalid({ ...bayes('full'), weightConcentration: [1, 2, 3, 4] }, 'weightConcentration must be an array of 2 arrays', "'dirichlet_process'");
+    invalid({ ...bayes('tied'), weightConcentration: [[1, 2, 3, 4], [1, 2, 3, 4]] }, 'weightConcentration must be an array of 4 positive numbers (the Dirichlet parameters');
+    invalid({ ...bayes('full'), meanPrecision: [1, 2] }, 'meanPrecision must be an array of 4');
+    invalid({ ...bayes('full'), meanPrecision: [1, 2, 0, 4] }, 'meanPrecision[2] must be > 0, got 0');
+    // Wishart degrees of freedom must exceed d - 1 = 2.
+    invalid({ ...bayes('full'), degreesOfFreedom: [3, 3, 2, 3] }, 'degreesOfFreedom[2] must be > 2, got 2');
+    invalid({ ...bayes('tied'), degreesOfFreedom: [5, 5, 5, 5] }, 'degreesOfFreedom must be a finite number');
+    invalid({ ...bayes('tied'), degreesOfFreedom: 1.5 }, 'degreesOfFreedom must be > 2, got 1.5');
+  });
+
+  it('the priors: unknown, missing or out-of-range fields, a covariance prior that is not positive definite', () => {
+    invalid({ ...bayes('full'), priors: null }, 'priors must be an object');
+    invalid({ ...bayes('full'), priors: { ...bayes('full').priors, alpha: 1 } }, 'priors has an unknown field "alpha"');
+    invalid({ ...bayes('full'), priors: { ...bayes('full').priors, meanPrior: [0, 0] } }, 'priors.meanPrior must be an array of 3');
+    invalid({ ...bayes('full'), priors: { ...bayes('full').priors, meanPrecisionPrior: 0 } }, 'priors.meanPrecisionPrior must be > 0, got 0');
+    invalid({ ...bayes('full'), priors: { ...bayes('full').priors, degreesOfFreedomPrior: 2 } }, 'priors.degreesOfFreedomPrior must be > 2, got 2');
+    const { weightConcentrationPrior: _w, ...noPrior } = bayes('full').priors;
+    invalid({ ...bayes('full'), priors: noPrior }, 'priors.weightConcentrationPrior must be a finite number, got undefined');
+    invalid({ ...bayes('full'), priors: { ...bayes('full').priors, covariancePrior: [1, 2, 0, 2, 1, 0, 0, 0, 1] } }, 'priors.covariancePrior is not positive definite');
+    invalid({ ...bayes('diag'), priors: { ...bayes('diag').priors, covariancePrior: [1, -1, 1] } }, 'priors.covariancePrior[1] must be > 0, got -1');
+  });
+
+  it('options: unknown fields, partialFit\'s step sizes, values the constructor rejects, missing shape fields', () => {
+    invalid({ ...bayes('full'), options: { ...bayes('full').options, bogus: 1 } }, 'options has an unknown field "bogus"');
+    invalid({ ...bayes('full'), options: { ...bayes('full').options, learningDecay: 0.6 } }, 'options has an unknown field "learningDecay"');
+    invalid({ ...bayes('full'), options: { ...bayes('full').options, covarianceType: 'VVV' } }, 'options: covarianceType must be one of');
+    invalid({ ...bayes('full'), options: { ...bayes('full').options, weightConcentrationPriorType: 'pitman_yor' } }, 'options: ', 'pitman_yor');
+    const { weightConcentrationPriorType: _t, ...noType } = bayes('full').options;
+    invalid({ ...bayes('full'), options: noType }, 'options.weightConcentrationPriorType is missing');
+    const text = JSON.stringify(models.full).replace('"options":{', '"options":{"__proto__":{"polluted":true},');
+    invalid(text, 'options has an unknown field "__proto__"');
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it.each(['full', 'tied', 'diag'])('%s: a valid model still loads and predicts as the saved one', (name) => {
+    const back = BayesianGaussianMixture.fromJSON(JSON.stringify(models[name]));
+    // Reference: the file itself; the restored model writes it back unchanged.
+    expect(JSON.parse(JSON.stringify(back.toJSON()))).toEqual(models[name]);
+    expect(back.predict(X).length).toBe(X.length);
   });
 });
