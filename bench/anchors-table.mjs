@@ -7,14 +7,23 @@
 // lower bound per case and the reference (quiet-machine) native figures.
 import { readFileSync, existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { list, readArgs, usageError } from './args.mjs';
 
-const args = process.argv.slice(2);
-const opt = (name, fallback) => (args.includes(`--${name}`) ? args[args.indexOf(`--${name}`) + 1] : fallback);
+const USAGE = 'node bench/anchors-table.mjs [--anchors FILE.jsonl] [--mine A.jsonl,B.jsonl] [--results results.md]';
 const here = fileURLToPath(new URL('.', import.meta.url));
-const resultsFile = opt('results', [`${here}../../shared/anchors/results.md`, '/work/shared/anchors/results.md'].find(existsSync));
+const { values: opts } = readArgs(
+  {
+    anchors: { type: 'string', default: '/tmp/anchors/raw/anchors.jsonl' },
+    mine: { type: 'string' },
+    results: { type: 'string', default: [`${here}../../shared/anchors/results.md`, '/work/shared/anchors/results.md'].find(existsSync) },
+  },
+  USAGE,
+);
+if (opts.results === undefined) usageError('--results: no anchors results.md found next to the repository; name it', USAGE);
+const resultsFile = opts.results;
 const lines = (f) => readFileSync(f, 'utf8').split('\n').filter((l) => l.trim().startsWith('{')).map((l) => JSON.parse(l));
-const anchors = lines(opt('anchors', '/tmp/anchors/raw/anchors.jsonl')).filter((r) => r.threads === 1);
-const mine = opt('mine', '').split(',').filter(Boolean).flatMap(lines);
+const anchors = lines(opts.anchors).filter((r) => r.threads === 1);
+const mine = opts.mine === undefined ? [] : list('--mine', opts.mine, USAGE).flatMap(lines);
 
 // results.md summary: | case | sklearn 1T | sklearn 2T | mclust 1T | mclust 2T | Armadillo 1T | Armadillo 2T | LB f64x2 | LB f32x4 | gap |
 const toSec = (s) => {

@@ -15,26 +15,34 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { GaussianMixture } from '../dist/index.js';
+import { list, number, readArgs, usageError } from './args.mjs';
 
+const USAGE = 'npm run bench:anchors -- --data DIR [--cases A,B] [--backends wasm,js] [--workers N] [--repeats N] [--zero-copy] [--json [--samples]] [--cases-file cases.json]';
 const here = fileURLToPath(new URL('.', import.meta.url));
-const args = process.argv.slice(2);
-function opt(name, fallback) {
-  const i = args.indexOf(`--${name}`);
-  if (i < 0) return fallback;
-  const v = args[i + 1];
-  return v === undefined || v.startsWith('--') ? true : v;
-}
-
-const casesFile = opt('cases-file', [`${here}../../shared/anchors/cases.json`, '/work/shared/anchors/cases.json'].find(existsSync));
-const allCases = JSON.parse(readFileSync(casesFile, 'utf8')).cases;
-const dataDir = opt('data', '/tmp/gmm_anchor_data');
-const caseNames = opt('cases', allCases.map((c) => c.name).join(',')).split(',');
-const backends = opt('backends', 'wasm,wasm-scalar,js').split(',');
-const workers = Number(opt('workers', 1));
-const json = opt('json', false) === true;
-const zeroCopy = opt('zero-copy', false) === true;
-const withSamples = opt('samples', false) === true;
-const repeatsOverride = opt('repeats', null);
+const { values: opts } = readArgs(
+  {
+    'cases-file': { type: 'string', default: [`${here}../../shared/anchors/cases.json`, '/work/shared/anchors/cases.json'].find(existsSync) },
+    data: { type: 'string', default: '/tmp/gmm_anchor_data' },
+    cases: { type: 'string' },
+    backends: { type: 'string', default: 'wasm,wasm-scalar,js' },
+    workers: { type: 'string', default: '1' },
+    json: { type: 'boolean', default: false },
+    'zero-copy': { type: 'boolean', default: false },
+    samples: { type: 'boolean', default: false },
+    repeats: { type: 'string' },
+  },
+  USAGE,
+);
+if (opts['cases-file'] === undefined) usageError('--cases-file: no anchors cases.json found next to the repository; name it', USAGE);
+const allCases = JSON.parse(readFileSync(opts['cases-file'], 'utf8')).cases;
+const dataDir = opts.data;
+const caseNames = opts.cases === undefined ? allCases.map((c) => c.name) : list('--cases', opts.cases, USAGE);
+const backends = list('--backends', opts.backends, USAGE);
+const workers = number('--workers', opts.workers, USAGE, { integer: true, min: 1 });
+const json = opts.json;
+const zeroCopy = opts['zero-copy'];
+const withSamples = opts.samples;
+const repeatsOverride = opts.repeats === undefined ? null : number('--repeats', opts.repeats, USAGE, { integer: true, min: 1 });
 
 /** Whether this build of GaussianMixture takes a `workers` option (another part of the package adds it). */
 function supportsWorkers() {
@@ -96,7 +104,7 @@ for (const name of caseNames) {
     await timeFit(m1); // warm-up (compiles, tiers up, sizes the arena)
     await timeFit(m2);
     const samples = [];
-    for (let r = 0; r < (repeatsOverride === null ? c.repeats : Number(repeatsOverride)); r++) {
+    for (let r = 0; r < (repeatsOverride ?? c.repeats); r++) {
       const a = await timeFit(m1);
       const b = await timeFit(m2);
       samples.push((b - a) / (c.t2 - c.t1));

@@ -13,21 +13,25 @@ import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { BayesianGaussianMixture, GaussianMixture } from '../dist/index.js';
+import { list, readArgs } from './args.mjs';
 
+const USAGE = 'node bench/bayesian.mjs [--data DIR] [--cases A,B] [--backends wasm,js] [--sklearn /usr/bin/python3]';
 const here = fileURLToPath(new URL('.', import.meta.url));
-const args = process.argv.slice(2);
-function opt(name, fallback) {
-  const i = args.indexOf(`--${name}`);
-  if (i < 0) return fallback;
-  const v = args[i + 1];
-  return v === undefined || v.startsWith('--') ? true : v;
-}
+const { values: opts } = readArgs(
+  {
+    data: { type: 'string', default: '/tmp/gmm_anchor_data' },
+    cases: { type: 'string', default: 'n1e4_d2_k3_full,n1e5_d2_k16_full,n1e5_d8_k16_full,n1e5_d32_k16_diag' },
+    backends: { type: 'string', default: 'wasm' },
+    sklearn: { type: 'string' },
+  },
+  USAGE,
+);
 const casesFile = [`${here}../../shared/anchors/cases.json`, '/work/shared/anchors/cases.json'].find(existsSync);
 const allCases = JSON.parse(readFileSync(casesFile, 'utf8')).cases;
-const dataDir = opt('data', '/tmp/gmm_anchor_data');
-const caseNames = opt('cases', 'n1e4_d2_k3_full,n1e5_d2_k16_full,n1e5_d8_k16_full,n1e5_d32_k16_diag').split(',');
-const backends = opt('backends', 'wasm').split(',');
-const python = opt('sklearn', null);
+const dataDir = opts.data;
+const caseNames = list('--cases', opts.cases, USAGE);
+const backends = list('--backends', opts.backends, USAGE);
+const python = opts.sklearn ?? null;
 
 const median = (a) => {
   const s = [...a].sort((x, y) => x - y);

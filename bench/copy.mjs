@@ -2,11 +2,20 @@
 // What a fit pays before its first iteration, against one iteration: validating X (the finiteness
 // scan every fit does), copying X into WebAssembly memory (cold: fresh backend, memory grows; warm:
 // memory already sized), versus allocateData (no copy) and one EM pass. CPU ms, best of 5.
-//   node bench/copy.mjs  (after npm run build)
+//   node bench/copy.mjs [NxD ...]  (after npm run build)
 import { WasmBackend } from '../dist/backend/wasm.js';
 import { compileModuleSync } from '../dist/wasm/loader.js';
 import { createStats } from '../dist/backend/types.js';
 import { toMatrix } from '../dist/input.js';
+import { number, readArgs, usageError } from './args.mjs';
+
+const USAGE = 'node bench/copy.mjs [NxD ...]   (default 100000x8 1000000x8 1000000x32 4000000x16)';
+const { positionals } = readArgs({}, USAGE, { positionals: Infinity });
+const size = (s) => {
+  const parts = s.split('x');
+  if (parts.length !== 2) usageError(`size '${s}': expected ROWSxCOLS, e.g. 1000000x8`, USAGE);
+  return parts.map((p) => number(`size '${s}'`, p, USAGE, { integer: true, min: 1 }));
+};
 
 const cpu = (f, reps = 5) => {
   let best = Infinity;
@@ -18,7 +27,7 @@ const cpu = (f, reps = 5) => {
   }
   return best;
 };
-const sizes = (process.argv[2] ? process.argv.slice(2) : ['100000x8', '1000000x8', '1000000x32', '4000000x16']).map((s) => s.split('x').map(Number));
+const sizes = (positionals.length ? positionals : ['100000x8', '1000000x8', '1000000x32', '4000000x16']).map(size);
 const k = 3;
 console.log('| n x d | MB | validate ms | copy cold ms | copy warm ms | allocateData ms | one emPass (full, k=3) ms | one emPass (diag, k=3) ms |');
 console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
@@ -30,25 +39,27 @@ for (const [n, d] of sizes) {
   const validate = cpu(() => toMatrix(X));
   const cold = cpu(() => {
     const b = new WasmBackend(module, 'wasm');
-    b.setData(X, null, k, 'tri');
+    b.load(X, null);
     b.dispose();
   }, 3);
   const b = new WasmBackend(module, 'wasm');
-  b.setData(X, null, k, 'tri');
-  const warm = cpu(() => b.setData(X, null, k, 'tri'));
+  b.release(b.load(X, null)); // sizes the memory
+  const warm = cpu(() => b.release(b.load(X, null)));
   const alloc = cpu(() => {
     const a = new WasmBackend(module, 'wasm');
-    a.allocateData(n, d, k, 'tri');
+    a.allocateData(n, d, a.workBytes(k, d, true));
     a.dispose();
   }, 3);
+  const handle = b.load(X, null);
   const pass = (family) => {
-    b.setData(X, null, k, family);
-    const means = new Float64Array(k * d);
-    const precChol = new Float64Array(family === 'tri' ? k * d * d : k * d);
-    for (let c = 0; c < k; c++) for (let j = 0; j < d; j++) precChol[family === 'tri' ? c * d * d + j * d + j : c * d + j] = 1;
-    b.setParams({ k, d, family, logWeights: new Float64Array(k).fill(-Math.log(k)), means, precChol, logDet: new Float64Array(k) });
+    // Identity precision factors, in the kernels' layout (packed triangles for 'tri', see KernelParams).
+    const tri = family === 'tri';
+    const block = tri ? (d * (d + 1)) / 2 : d;
+    const precChol = new Float64Array(k * block);
+    for (let c = 0; c < k; c++) for (let j = 0; j < d; j++) precChol[c * block + (tri ? (j * (j + 1)) / 2 + j : j)] = 1;
+    const params = { k, d, family, logWeights: new Float64Array(k).fill(-Math.log(k)), means: new Float64Array(k * d), precChol, logDet: new Float64Array(k) };
     const st = createStats(k, d, family);
-    return cpu(() => b.emPass(st), 3);
+    return cpu(() => b.emPass(handle, params, st), 3);
   };
   const tri = pass('tri');
   const diag = pass('diag');

@@ -6,9 +6,12 @@
 //
 //   npm run build && node bench/imagedata.mjs imagedata   (or: ... float64)
 import { GaussianMixture } from '../dist/index.js';
+import { readArgs, usageError } from './args.mjs';
 
-const mode = process.argv[2] ?? 'imagedata';
-if (mode !== 'imagedata' && mode !== 'float64') throw new Error(`usage: node bench/imagedata.mjs imagedata|float64, got ${mode}`);
+const USAGE = 'node bench/imagedata.mjs [imagedata|float64]';
+const { positionals } = readArgs({}, USAGE, { positionals: 1 });
+const mode = positionals[0] ?? 'imagedata';
+if (mode !== 'imagedata' && mode !== 'float64') usageError(`mode: expected imagedata or float64, got '${mode}'`, USAGE);
 const width = 1920;
 const height = 1080;
 const n = width * height;

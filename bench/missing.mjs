@@ -2,7 +2,7 @@
 // fraction of the entries removed at random, against the same data complete.
 //
 //   npm run build && node bench/missing.mjs [--case n1e6_d8_k8_diag] [--rates 0,0.01,0.1]
-//        [--covariance diag|full] [--backend wasm] [--repeats 3] [--anchors ../shared/anchors]
+//        [--covariance diag|full] [--backend wasm] [--repeats 2] [--anchors ../shared/anchors]
 //
 // The data and initial parameters come from the anchors' generator (gen.mjs); seconds per iteration
 // are the median over `repeats` fits of 8 iterations (after one warm-up fit) of the process's CPU time
@@ -11,22 +11,34 @@
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { GaussianMixture } from '../dist/index.js';
+import { list, number, readArgs, usageError } from './args.mjs';
 
+const USAGE = 'node bench/missing.mjs [--case NAME] [--rates 0,0.01,0.1] [--covariance diag|full] [--backend wasm] [--repeats 2] [--anchors DIR]';
 const HERE = dirname(fileURLToPath(import.meta.url));
-const args = process.argv.slice(2);
-const arg = (name, fallback) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : fallback;
-};
-const anchors = resolve(arg('anchors', resolve(HERE, '../../shared/anchors')));
+const { values: opts } = readArgs(
+  {
+    anchors: { type: 'string', default: resolve(HERE, '../../shared/anchors') },
+    case: { type: 'string', default: 'n1e6_d8_k8_diag' },
+    rates: { type: 'string', default: '0,0.01,0.1' },
+    backend: { type: 'string', default: 'wasm' },
+    repeats: { type: 'string', default: '2' },
+    covariance: { type: 'string' },
+  },
+  USAGE,
+);
+const anchors = resolve(opts.anchors);
 const { generate, loadCases } = await import(pathToFileURL(resolve(anchors, 'gen.mjs')).href);
-const caseName = arg('case', 'n1e6_d8_k8_diag');
-const rates = arg('rates', '0,0.01,0.1').split(',').map(Number);
-const backend = arg('backend', 'wasm');
-const repeats = Number(arg('repeats', '2'));
+const caseName = opts.case;
+const rates = list('--rates', opts.rates, USAGE, (r) => number('--rates', r, USAGE, { min: 0 }));
+const backend = opts.backend;
+const repeats = number('--repeats', opts.repeats, USAGE, { integer: true, min: 1 });
 const c = loadCases().find((x) => x.name === caseName);
-if (!c) throw new Error(`unknown case ${caseName}`);
-const covariance = arg('covariance', c.covariance);
+if (!c) usageError(`--case: unknown case '${caseName}'; the anchors' cases are ${loadCases().map((x) => x.name).join(', ')}`, USAGE);
+const covariance = opts.covariance ?? c.covariance;
+// The one conversion of the initial parameters there is: a diag case's covariances as full matrices.
+if (covariance !== c.covariance && !(c.covariance === 'diag' && covariance === 'full')) {
+  usageError(`--covariance: case ${caseName} is ${c.covariance}, so it takes ${c.covariance}${c.covariance === 'diag' ? ' or full' : ''}, got '${covariance}'`, USAGE);
+}
 
 const { X, init } = generate(c);
 const { n, d, k } = c;

@@ -2,24 +2,34 @@
 // the RGB pixels of a synthetic 1-megapixel image (1e6 x 3 rows), with 1 and (when the build has the
 // `workers` option) 2 workers. Prints the median wall time of 3 repeats for each setting.
 //
-//   npm run build && npm run bench:segmentation [-- --repeats 3 --size 1000 --workers 1,2 --float32]
+//   npm run build && npm run bench:segmentation [-- --repeats 3 --size 1000 --k 8 --iterations 30 --workers 1,2 --float32]
 //
 // The fit time includes initialisation (k-means, as the demo page uses) and the final E-step; the
 // time to draw the image is not included.
 import { GaussianMixture } from '../dist/index.js';
+import { list, number, readArgs } from './args.mjs';
 
-const args = process.argv.slice(2);
-const arg = (name, fallback) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 && i + 1 < args.length ? args[i + 1] : fallback;
-};
-const repeats = Number(arg('repeats', '3'));
-const side = Number(arg('size', '1000')); // side x side pixels
-const K = Number(arg('k', '8'));
-const maxIter = Number(arg('iterations', '30'));
-const init = arg('init', 'kmeans');
-const float32 = args.includes('--float32');
-const requested = arg('workers', '1,2').split(',').map(Number);
+const USAGE = 'npm run bench:segmentation -- [--repeats 3] [--size 1000] [--k 8] [--iterations 30] [--init kmeans] [--workers 1,2] [--float32]';
+const { values: opts } = readArgs(
+  {
+    repeats: { type: 'string', default: '3' },
+    size: { type: 'string', default: '1000' },
+    k: { type: 'string', default: '8' },
+    iterations: { type: 'string', default: '30' },
+    init: { type: 'string', default: 'kmeans' },
+    workers: { type: 'string', default: '1,2' },
+    float32: { type: 'boolean', default: false },
+  },
+  USAGE,
+);
+const integer = (flag) => number(`--${flag}`, opts[flag], USAGE, { integer: true, min: 1 });
+const repeats = integer('repeats');
+const side = integer('size'); // side x side pixels
+const K = integer('k');
+const maxIter = integer('iterations');
+const init = opts.init;
+const float32 = opts.float32;
+const requested = list('--workers', opts.workers, USAGE, (w) => number('--workers', w, USAGE, { integer: true, min: 1 }));
 
 /** A procedurally drawn picture (sky, sun, hills, a house, a lake) with sensor-like noise, RGB in 0..255. */
 function syntheticImage(w, h, seed = 7) {

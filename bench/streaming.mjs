@@ -13,18 +13,28 @@
 // Needs `npm run build` (imports dist/).
 import { writeFileSync } from 'node:fs';
 import { GaussianMixture } from '../dist/index.js';
+import { number, readArgs } from './args.mjs';
 
-const args = process.argv.slice(2);
-const opt = (name, fallback) => {
-  const i = args.indexOf(`--${name}`);
-  return i < 0 ? fallback : Number(args[i + 1]) || args[i + 1];
-};
-const ROWS = Number(opt('rows', 1e8));
-const CHUNK = Number(opt('chunk', 1e6));
-const ITERS = Number(opt('iters', 2));
-const COMPARE = Number(opt('compare', 1e7));
-const REPEATS = Number(opt('repeats', 5));
-const ONLINE = Number(opt('online', 2e6));
+const USAGE = 'npm run bench:streaming -- [--rows 1e8] [--chunk 1e6] [--iters 2] [--compare 1e7] [--repeats 5] [--online 2e6] [--markdown FILE]';
+const { values: opts } = readArgs(
+  {
+    rows: { type: 'string', default: '1e8' },
+    chunk: { type: 'string', default: '1e6' },
+    iters: { type: 'string', default: '2' },
+    compare: { type: 'string', default: '1e7' },
+    repeats: { type: 'string', default: '5' },
+    online: { type: 'string', default: '2e6' },
+    markdown: { type: 'string' },
+  },
+  USAGE,
+);
+const count = (flag) => number(`--${flag}`, opts[flag], USAGE, { integer: true, min: 1 });
+const ROWS = count('rows');
+const CHUNK = count('chunk');
+const ITERS = count('iters');
+const COMPARE = count('compare');
+const REPEATS = count('repeats');
+const ONLINE = count('online');
 const D = 8;
 const median = (a) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
 const mb = (b) => (b / 2 ** 20).toFixed(0);
@@ -148,5 +158,5 @@ out('');
   out(`partialFit (k = 4, full, d = 8, chunks of ${chunk} rows, ${ONLINE.toExponential(0)} rows): ${(chunk / median(times) / 1e6).toFixed(2)} million rows / s (median chunk ${(median(times) * 1000).toFixed(1)} ms; data generation excluded).`);
 }
 
-const file = opt('markdown', null);
+const file = opts.markdown ?? null;
 if (typeof file === 'string') writeFileSync(file, lines.join('\n') + '\n');
