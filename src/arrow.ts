@@ -1,6 +1,6 @@
 import type { ArrowInput, ArrowTableLike } from './types.js';
 import type { ColumnRef, MatrixSource, RowBlock } from './input.js';
-import { fitsFloat32, isNumericArray } from './input.js';
+import { fitsFloat32, isNumericArray } from './numeric-array.js';
 import { describe } from './errors.js';
 
 /**

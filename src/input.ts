@@ -1,6 +1,7 @@
 import type { ImageDataInput, Matrix, MatrixInput, NumericArray, TypedMatrixInput } from './types.js';
 import { describe } from './errors.js';
 import { isArrowInput, readArrow } from './arrow.js';
+import { fitsFloat32, isNumericArray } from './numeric-array.js';
 
 type Rows = Matrix<Float64Array> | Matrix<Float32Array>;
 
@@ -43,20 +44,6 @@ const ELEMENT_TYPES =
   'Float64Array or Float32Array, or an integer typed array (Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array, Uint32Array)';
 const FORMS =
   'an array of rows, one column as number[] or a typed array, { data: typed array, rows, cols, stride?, columns? }, an ImageData { data, width, height }, an object with to2DArray() (ml-matrix), or an Apache Arrow Table / RecordBatch (or { table, columns })';
-
-/** Whether `a` is one of the typed arrays a matrix may hold (NumericArray). */
-export function isNumericArray(a: unknown): a is NumericArray {
-  return (
-    a instanceof Float64Array || a instanceof Float32Array || a instanceof Int32Array || a instanceof Uint32Array ||
-    a instanceof Int16Array || a instanceof Uint16Array || a instanceof Int8Array || a instanceof Uint8Array ||
-    a instanceof Uint8ClampedArray
-  );
-}
-
-/** Whether float32 holds every value of this element type exactly (float32 and 8/16-bit integers). */
-export function fitsFloat32(a: NumericArray): boolean {
-  return !(a instanceof Float64Array || a instanceof Int32Array || a instanceof Uint32Array);
-}
 
 /**
  * Validates X (any form of MatrixInput) and describes it without copying typed data; nested
