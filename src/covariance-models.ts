@@ -658,10 +658,16 @@ function inverseFromCholesky(L: Float64Array, d: number, inv: Float64Array, tmp:
 
 /**
  * VEE: Sigma_k = lambda_k C with det C = 1 (mclust msvee, Celeux and Govaert p. 785): start lambda_k = 1
- * (mclust's mstepVEE; or the warm state); repeat C = sum_k W_k / lambda_k normalised to det 1;
- * lambda_k = tr(C^-1 W_k) / (d n_k); until the largest relative change of the lambda_k is below tol.
- * (mclust monitors d sum n_k + d sum_k n_k log lambda_k instead, and requires every W_k to be positive
- * definite; only the sum has to be for this model to be defined.)
+ * (mclust's mstepVEE; or the warm state); an alternation is C = sum_k W_k / lambda_k normalised to
+ * det 1, then lambda_k = tr(C^-1 W_k) / (d n_k); until the largest relative change of the lambda_k in
+ * an alternation is below tol. (mclust monitors d sum n_k + d sum_k n_k log lambda_k instead, and
+ * requires every W_k to be positive definite; only the sum has to be for this model to be defined.)
+ *
+ * The alternation converges linearly (about 40 alternations per warm M-step at tol 1e-13 on boston,
+ * d = 13), so pairs of alternations are extrapolated (SQUAREM, Varadhan and Roland 2008, scheme S3,
+ * on log lambda): an extrapolated point is kept only when the profile objective
+ * f(lambda) = d sum_k n_k log lambda_k + d det(sum_k W_k / lambda_k)^(1/d) there is no higher than at
+ * the last alternation's start, so f never increases and the answer is the alternation's fixed point.
  */
 function mstepVEE(
   W: Float64Array,
@@ -685,46 +691,113 @@ function mstepVEE(
     for (let i = 0; i < dd; i++) C[i] += W[c * dd + i] / t;
   }
   const vals = new Float64Array(d);
-  symmetricEigen(C, 0, d, vals, null, new Float64Array(dd + 3 * d));
+  if (!symmetricEigenvalues(C, 0, d, vals, new Float64Array(dd + d))) return null;
   if (!(vals[d - 1] > rankTol(d) * vals[0])) return null;
 
-  const scale = validArray(state?.scale, k) ? Float64Array.from(state!.scale!) : new Float64Array(k).fill(1);
+  const warm = validArray(state?.scale, k);
+  // lam: the start of the next alternation; a1, a2: the results of the last two; x: the extrapolation.
+  let lam = warm ? Float64Array.from(state!.scale!) : new Float64Array(k).fill(1);
+  const a1 = new Float64Array(k);
+  const a2 = new Float64Array(k);
+  const back = new Float64Array(k); // where to resume when an extrapolation is rejected
   let g = 1;
-  let it = 0;
-  let converged = false;
-  while (it < maxIter) {
-    it++;
+  /** One alternation from `from` into `to` (C and g then belong to `from`); returns f(from), NaN when undefined. */
+  const alternate = (from: Float64Array, to: Float64Array): number => {
     C.fill(0);
+    let f = 0;
     for (let c = 0; c < k; c++) {
-      const f = 1 / scale[c];
-      for (let i = 0; i < dd; i++) C[i] += f * W[c * dd + i];
+      const w = 1 / from[c];
+      for (let i = 0; i < dd; i++) C[i] += w * W[c * dd + i];
+      f += d * nk[c] * Math.log(from[c]);
     }
-    if (!cholesky(C, d, L)) return null;
+    if (!cholesky(C, d, L)) return NaN;
     let logdet = 0;
     for (let j = 0; j < d; j++) logdet += Math.log(L[j * d + j]);
     g = Math.exp((2 * logdet) / d);
-    if (!(g > 0) || !Number.isFinite(g)) return null;
+    if (!(g > 0) || !Number.isFinite(g)) return NaN;
     inverseFromCholesky(L, d, inv, tmp);
-    let err = 0;
     for (let c = 0; c < k; c++) {
       let t = 0;
       for (let i = 0; i < dd; i++) t += inv[i] * W[c * dd + i];
       const v = (g * t) / (d * nk[c]);
-      if (!(v > 0) || !Number.isFinite(v)) return null;
-      err = Math.max(err, relChange(v, scale[c]));
-      scale[c] = v;
+      if (!(v > 0) || !Number.isFinite(v)) return NaN;
+      to[c] = v;
     }
-    if (it === 1 && !validArray(state?.scale, k)) err = Infinity;
-    if (err <= tol) {
+    return f + d * g;
+  };
+  const change = (now: Float64Array, before: Float64Array): number => {
+    let err = 0;
+    for (let c = 0; c < k; c++) err = Math.max(err, relChange(now[c], before[c]));
+    return err;
+  };
+
+  let it = 0;
+  let converged = false;
+  let bound = Infinity; // f at the start of the last alternation of an accepted pair
+  let extrapolated = false;
+  for (;;) {
+    const f0 = alternate(lam, a1);
+    it++;
+    if (Number.isNaN(f0)) return null;
+    if (extrapolated && !(f0 <= bound)) {
+      // The extrapolation went uphill: resume from the last alternation instead.
+      extrapolated = false;
+      lam.set(back);
+      continue;
+    }
+    extrapolated = false;
+    if (!(it === 1 && !warm) && change(a1, lam) <= tol) {
       converged = true;
+      lam = a1;
       break;
     }
+    if (it >= maxIter) {
+      lam = a1;
+      break;
+    }
+    const f1 = alternate(a1, a2);
+    it++;
+    if (Number.isNaN(f1)) return null;
+    if (change(a2, a1) <= tol) {
+      converged = true;
+      lam = a2;
+      break;
+    }
+    if (it >= maxIter) {
+      lam = a2;
+      break;
+    }
+    // S3 step on theta = log lambda: r = theta1 - theta0, v = theta2 - 2 theta1 + theta0,
+    // alpha = -|r| / |v| (at most -1; -1 gives theta2), x = theta0 - 2 alpha r + alpha^2 v.
+    let rr = 0;
+    let vv = 0;
+    for (let c = 0; c < k; c++) {
+      const t0 = Math.log(lam[c]);
+      const t1 = Math.log(a1[c]);
+      const r = t1 - t0;
+      const v = Math.log(a2[c]) - 2 * t1 + t0;
+      rr += r * r;
+      vv += v * v;
+    }
+    const alpha = vv > 0 ? Math.min(-Math.sqrt(rr / vv), -1) : -1;
+    back.set(a2);
+    for (let c = 0; c < k; c++) {
+      const t0 = Math.log(lam[c]);
+      const t1 = Math.log(a1[c]);
+      const x = t0 - 2 * alpha * (t1 - t0) + alpha * alpha * (Math.log(a2[c]) - 2 * t1 + t0);
+      lam[c] = Math.exp(x);
+    }
+    // Room is left for the alternation that tests the extrapolation and the one that may replace it.
+    extrapolated = alpha < -1 && it + 2 <= maxIter && lam.every((v) => v > 0 && Number.isFinite(v));
+    if (!extrapolated) lam.set(back);
+    bound = f1;
   }
-  if (state) state.scale = scale;
+  // The last alternation started at the lambda before `lam`: C and g are its, `lam` its result.
+  if (state) state.scale = Float64Array.from(lam);
   finishState(state, it, converged);
   const out = new Float64Array(k * dd);
   for (let c = 0; c < k; c++) {
-    const f = scale[c] / g;
+    const f = lam[c] / g;
     for (let i = 0; i < dd; i++) out[c * dd + i] = f * C[i];
   }
   return symmetrise(out, k, d);

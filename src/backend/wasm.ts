@@ -358,8 +358,12 @@ export class WasmBackend implements Backend {
     else for (let i = 0; i < length; i++) dst[i] = f[o + i];
   }
 
+  /** Copies src[0 .. length) into the arena; small copies loop, as in take(). */
   private put(src: Float64Array, byteOffset: number, length: number): void {
-    this.f64.set(src.length === length ? src : src.subarray(0, length), byteOffset / 8);
+    const f = this.f64;
+    const o = byteOffset / 8;
+    if (length > 256) f.set(src.length === length ? src : src.subarray(0, length), o);
+    else for (let i = 0; i < length; i++) f[o + i] = src[i];
   }
 
   private copyStats(W: Work, out: Stats): void {
