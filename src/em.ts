@@ -95,7 +95,7 @@ export interface EmSettings {
   gainTol?: number;
   /**
    * selectModel's race: the total log-likelihood this run must exceed for its candidate to beat the
-   * best one fitted so far. The run stops (EmRun.outraced) once it is more than RACE_MARGIN short and
+   * best one it is raced against. The run stops (EmRun.outraced) once it is more than RACE_MARGIN short and
    * cannot get there even if its next maxIter - t increments all were RACE_SAFETY times the largest of
    * its last RACE_WINDOW ones: EM's increments shrink in its linear regime.
    */

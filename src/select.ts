@@ -33,7 +33,7 @@ export interface SelectionOptions extends Omit<GaussianMixtureOptions, 'nCompone
   criterion?: Criterion;
   /**
    * Under the default stopping rule (no `tol`), a candidate stops as soon as it cannot beat the best
-   * candidate fitted before it (SelectionRow.outraced). false fits every candidate to convergence.
+   * candidate with fewer components (SelectionRow.outraced). false fits every candidate to convergence.
    * Default true; off with onDegenerate 'reseed' (a re-seed can raise a fit's log-likelihood at any iteration).
    */
   race?: boolean;
@@ -58,7 +58,7 @@ export interface SelectionRow {
   /**
    * true when EM stopped early because the candidate could not win (the race, SelectionOptions.race):
    * it was more than 10 units of total log-likelihood short of the level where its criterion beats
-   * that of the best usable candidate fitted before it (ICL >= BIC, so BIC's level serves ICL), and
+   * that of the best usable candidate with fewer components (ICL >= BIC, so BIC's level serves ICL), and
    * would stay short even if each iteration left gained twice the largest of its last ten increments.
    * Its values are those where it stopped (its log-likelihood is underestimated), converged is
    * false, and it is never chosen. Absent for the candidates that ran to the end.
@@ -100,7 +100,7 @@ export const SELECT_MAX_ITER = 1000;
  * reason and never chosen. Unless `tol` is given, EM stops by SELECT_GAIN_TOL (not the single-fit
  * default), and `maxIter` is SELECT_MAX_ITER, so that the defaults give the answer stricter settings give;
  * under that rule candidates race (SelectionOptions.race): fitted by number of components, fewest
- * first, each stops once it provably (for EM's shrinking increments) cannot beat the best so far.
+ * first, each stops once it cannot beat the best with fewer components (if EM's increments shrink).
  */
 export async function selectModel(X: MatrixInput, options: SelectionOptions = {}): Promise<Selection> {
   const {
@@ -203,15 +203,19 @@ export interface StoppingRule {
   race: Criterion | null;
 }
 
-/** The lowest criterion of the usable candidates that ran to the end, Infinity when none has. */
-class Bar {
-  value = Infinity;
-
-  constructor(readonly criterion: Criterion | null) {}
-
-  add({ row }: CandidateResult): void {
-    if (this.criterion !== null && row.degenerate === undefined && !row.outraced) this.value = Math.min(this.value, row[this.criterion]);
-  }
+/**
+ * The race's bar for a candidate with k components: the lowest criterion among the usable candidates
+ * with fewer components that ran to the end (Infinity: none). Fewer components only, so that the bar,
+ * and with it the table, does not depend on which of the candidates with k finished first in workers.
+ */
+function bar(jobs: ResolvedOptions[], out: (CandidateResult | undefined)[], k: number, criterion: Criterion | null): number {
+  let value = Infinity;
+  if (criterion === null) return value;
+  jobs.forEach((o, i) => {
+    const row = out[i]?.row;
+    if (o.nComponents < k && row && row.degenerate === undefined && !row.outraced) value = Math.min(value, row[criterion]);
+  });
+  return value;
 }
 
 /** The candidates one after the other on one backend of this thread, in `order`. */
@@ -222,10 +226,8 @@ async function fitHere(
   try {
     const handle = backend.load(data, null);
     const out: CandidateResult[] = new Array(jobs.length);
-    const bar = new Bar(rule.race);
     for (const i of order) {
-      out[i] = await fitCandidate(data, variance, jobs[i], backend, handle, starts, rule, bar.value);
-      bar.add(out[i]);
+      out[i] = await fitCandidate(data, variance, jobs[i], backend, handle, starts, rule, bar(jobs, out, jobs[i].nComponents, rule.race));
       report(jobs[i]);
     }
     return out;
@@ -237,8 +239,8 @@ async function fitHere(
 /**
  * The candidates spread over a pool of workers, each holding the data and every starting partition
  * (computed here once, so the results equal fitHere's), taking the next candidate in `order` when it
- * is free, with the race's bar as it stands then. Returns null when workers cannot be started here
- * (the caller fits on this thread).
+ * is free; with the race on, once the candidates with fewer components have finished (its bar).
+ * Returns null when workers cannot be started here (the caller fits on this thread).
  */
 async function fitInWorkers(
   data: Rows, variance: number, jobs: ResolvedOptions[], order: number[], starts: StartSet, rule: StoppingRule, workers: number,
@@ -255,17 +257,21 @@ async function fitInWorkers(
   if (pool === null) return null;
   try {
     const out: CandidateResult[] = new Array(jobs.length);
-    const bar = new Bar(rule.race);
+    const finished: Promise<void>[] = [];
+    const settle: (() => void)[] = [];
+    for (let i = 0; i < jobs.length; i++) finished.push(new Promise((resolve) => (settle[i] = resolve)));
     let next = 0;
     await pool.race(
       pool.shards.map(async (shard) => {
         while (next < order.length) {
           const i = order[next++];
+          const k = jobs[i].nComponents;
+          if (rule.race !== null) await Promise.all(jobs.map((o, j) => (o.nComponents < k ? finished[j] : null)));
           const { onIteration: _i, signal: _s, ...options } = jobs[i];
-          const reply = await shard.request({ type: 'select-fit', options, rule, best: bar.value }, []);
+          const reply = await shard.request({ type: 'select-fit', options, rule, best: bar(jobs, out, k, rule.race) }, []);
           if (reply.type !== 'candidate') throw new Error(`selectModel: unexpected reply '${reply.type}'`);
           out[i] = reply.result;
-          bar.add(out[i]);
+          settle[i]();
           report(jobs[i]);
         }
       }),

@@ -60,16 +60,13 @@ describe('the race stops candidates that cannot win, never the choice', () => {
     expect(raced.table.some((r) => r.outraced)).toBe(true);
   });
 
-  it('workers and one thread choose the same model; rows that finished in both agree', async () => {
+  it('workers and one thread give the same table, stopped rows included (the bar comes from fewer components only)', async () => {
     const options = { ...GRID, covarianceTypes: [...GRID.covarianceTypes] };
     const here = await selectModel(X, options);
     const pooled = await selectModel(X, { ...options, workers: 2 });
+    expect(here.table.some((r) => r.outraced)).toBe(true);
+    expect(pooled.table).toEqual(here.table);
     expect(chosen(pooled)).toBe(chosen(here));
-    expect(pooled.best.bic(X)).toBe(here.best.bic(X));
-    // Which candidates stop depends on what has finished when each starts, so only rows finished in both compare.
-    pooled.table.forEach((r, i) => {
-      if (!r.outraced && !here.table[i].outraced) expect(r.bic, label(r)).toBe(here.table[i].bic);
-    });
   });
 
   it('is off under an explicit tol (the race belongs to the default stopping rule) and with onDegenerate reseed', async () => {

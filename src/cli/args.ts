@@ -32,7 +32,7 @@ fit options:
                            (default: selectModel's rule, a remaining gain below 0.01 in total)
   --max-iter N             EM iterations per candidate at most (default 1000)
   --no-race                fit every candidate to the end (default: a candidate stops once it
-                           cannot beat the best so far, marked '*' in the table)
+                           cannot beat one with fewer components, marked '*' in the table)
   --columns A,B,...        feature columns by name or 1-based position (default all numeric)
   --label-column NAME      known classes: report the adjusted Rand index against them
   --workers N|auto         fit candidates in N worker threads (default auto)
