@@ -163,7 +163,7 @@ export async function selectModel(X: MatrixInput, options: SelectionOptions = {}
   const report = (o: ResolvedOptions): void =>
     onCandidate?.({ done: ++done, total: jobs.size, nComponents: o.nComponents, covarianceType: o.covarianceType });
   const list = [...jobs.values()];
-  // Fewest components first: they converge in a few iterations and usually set a good bar for the race.
+  // Fewest components first: they converge in a few iterations, and they make the race's bar (`bar`).
   const order = list.map((_, i) => i).sort((a, b) => list[a].nComponents - list[b].nComponents || a - b);
   const results =
     (workers >= 2 ? await fitInWorkers(data, variance, list, order, starts, rule, workers, shared.signal, report) : null) ??
@@ -196,7 +196,7 @@ export interface CandidateResult {
 
 /**
  * How EM stops in every candidate: Aitken's gainTol (undefined: the options' tol alone), and the race
- * on a criterion (null: off), whose bar each fit is given as `best`, the lowest value so far.
+ * on a criterion (null: off), whose bar each fit is given as `best` (see `bar`).
  */
 export interface StoppingRule {
   gainTol: number | undefined;
