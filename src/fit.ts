@@ -25,6 +25,12 @@ export interface FitState<P extends Mixture = Mixture> {
   nIter: number;
   lowerBound: number;
   history: number[];
+  /**
+   * A run of the fit (a restart, or a start init 'auto' finished) stopped because it could not reach
+   * FitJob.mustExceed (selectModel's race): unless the kept run exceeds it, a fit without the race may
+   * have kept another run.
+   */
+  outraced?: boolean;
 }
 
 /** EM iterations each candidate start of init 'auto' gets in its first stage. */
@@ -67,6 +73,11 @@ export interface FitJob<P extends Mixture = Mixture> {
   usable?: (m: Mixture) => boolean;
   /** EmSettings.gainTol: Aitken's stopping rule in units of total log-likelihood (selectModel's default). */
   gainTol?: number;
+  /**
+   * EmSettings.mustExceed (selectModel's race), in units of total log-likelihood over all rows: only
+   * runs over all rows take it (init 'auto' runs its short runs, and on large data both stages, on a sample).
+   */
+  mustExceed?: number;
   /** Where the fit's warnings go (onDegenerate 'reseed' reports each re-seed). */
   warnings?: string[];
 }
@@ -93,11 +104,12 @@ export async function fitMixture<P extends Mixture = Mixture>(job: FitJob<P>): P
   const k = o.nComponents;
   const reseeder = o.onDegenerate === 'reseed' ? new Reseeder({ backend, handle, data, weights, regCovar: o.regCovar, warnings: job.warnings ?? [] }) : undefined;
   const estimator = job.estimator ?? (new MaximumLikelihoodFit(o.covarianceType, o.regCovar, backend, reseeder) as unknown as FitEstimator<P>);
-  const settings: EmSettings = { ...o, type: o.covarianceType, init: 0, gainTol: job.gainTol };
+  const settings: EmSettings = { ...o, type: o.covarianceType, init: 0, gainTol: job.gainTol, mustExceed: job.mustExceed };
   const rng = new Random(job.seed);
   let best: EmRun<P> | null = null;
   let dense: Rows | null = null;
   const runs = warm ? 1 : o.nInit;
+  let outraced = false;
   for (let r = 0; r < runs; r++) {
     const runRng = new Random(rng.fork());
     let run: EmRun<P>;
@@ -111,6 +123,7 @@ export async function fitMixture<P extends Mixture = Mixture>(job: FitJob<P>): P
       run = await runEm(engine, estimator, start, { ...settings, init: r });
     }
     if (best === null || run.lowerBound > best.lowerBound) best = run;
+    outraced ||= run.outraced === true;
     if (run.stopped) break; // onIteration returned false: stop the whole fit, not just this restart
   }
 
@@ -130,7 +143,7 @@ export async function fitMixture<P extends Mixture = Mixture>(job: FitJob<P>): P
     }
     history.push(final);
   }
-  return { mixture: best!.mixture, converged: best!.converged, nIter: best!.nIter, lowerBound: best!.lowerBound, history };
+  return { mixture: best!.mixture, converged: best!.converged, nIter: best!.nIter, lowerBound: best!.lowerBound, history, outraced };
 }
 
 /**
@@ -175,7 +188,10 @@ async function autoRun(job: FitJob, restart: number, s: EmSettings, reseeder: Re
         }
         try {
           const { run, candidate } = e;
-          const rest = await runEm(sampleEngine, estimator, run.mixture, { ...s, maxIter: Math.min(until, s.maxIter) - run.nIter, firstIter: run.nIter + 1, candidate }, run.lowerBound);
+          // The race's bound needs the run's real end and all rows: stage 2 when there is no sample.
+          const mustExceed = !onSample && until === Infinity ? s.mustExceed : undefined;
+          const settings = { ...s, maxIter: Math.min(until, s.maxIter) - run.nIter, firstIter: run.nIter + 1, candidate, mustExceed };
+          const rest = await runEm(sampleEngine, estimator, run.mixture, settings, run.lowerBound);
           const next = { run: { ...rest, nIter: run.nIter + rest.nIter, history: [...run.history, ...rest.history] }, candidate };
           out.push(next);
           stopped = rest.stopped;
@@ -223,7 +239,7 @@ async function autoRun(job: FitJob, restart: number, s: EmSettings, reseeder: Re
     if (entries.length === 0) throw failure;
     const { run: winner, candidate } = bestOf(entries, job.usable);
     if (stopped) return { ...winner, stopped: true };
-    if (!onSample) return winner;
+    if (!onSample) return { ...winner, outraced: entries.some((e) => e.run.outraced) };
     return await runEm(engine, estimator, winner.mixture, { ...s, candidate });
   } finally {
     if (sample !== job.handle) backend.release(sample);

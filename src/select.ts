@@ -31,6 +31,12 @@ export interface SelectionOptions extends Omit<GaussianMixtureOptions, 'nCompone
   covarianceTypes?: CovarianceType[] | 'mclust';
   /** 'bic' (default), 'icl' or 'aic'; lower is better. */
   criterion?: Criterion;
+  /**
+   * Under the default stopping rule (no `tol`), a candidate stops as soon as it cannot beat the best
+   * candidate with fewer components (SelectionRow.outraced). false fits every candidate to convergence.
+   * Default true; off with onDegenerate 'reseed' (a re-seed can raise a fit's log-likelihood at any iteration).
+   */
+  race?: boolean;
   /** Progress: called after each distinct candidate is fitted (`done` of `total`, in completion order). */
   onCandidate?: (info: { done: number; total: number; nComponents: number; covarianceType: CovarianceType }) => void;
 }
@@ -47,7 +53,17 @@ export interface SelectionRow {
   meanLogLikelihood: number;
   /** Free parameters (mclust's nMclustParams). */
   nParameters: number;
+  /** EM met the stopping rule; false when it ran out of iterations or the candidate was `outraced`. */
   converged: boolean;
+  /**
+   * true when EM stopped early because the candidate could not win (the race, SelectionOptions.race):
+   * it was more than 10 units of total log-likelihood short of the level where its criterion beats
+   * that of the best usable candidate with fewer components (ICL >= BIC, so BIC's level serves ICL), and
+   * would stay short even if each iteration left gained twice the largest of its last ten increments.
+   * Its values are those where it stopped (its log-likelihood is underestimated), converged is
+   * false, and it is never chosen. Absent for the candidates that ran to the end.
+   */
+  outraced?: boolean;
   /**
    * Why the candidate can never be chosen, as mclust reports NA: more free parameters than rows (not
    * fitted), the fit failed (an ill-defined covariance), or a component collapsed (a covariance
@@ -82,13 +98,16 @@ export const SELECT_MAX_ITER = 1000;
  * mclust's `Mclust()`. The candidates share their starts (init 'auto': one hierarchical tree and one set
  * of k-means seeds for the whole grid) and one backend. Degenerate candidates are recorded with the
  * reason and never chosen. Unless `tol` is given, EM stops by SELECT_GAIN_TOL (not the single-fit
- * default), and `maxIter` is SELECT_MAX_ITER, so that the defaults give the answer stricter settings give.
+ * default), and `maxIter` is SELECT_MAX_ITER, so that the defaults give the answer stricter settings give;
+ * under that rule candidates race (SelectionOptions.race): fitted by number of components, fewest
+ * first, each stops once it cannot beat the best with fewer components (if EM's increments shrink).
  */
 export async function selectModel(X: MatrixInput, options: SelectionOptions = {}): Promise<Selection> {
   const {
     nComponents = [1, 2, 3, 4, 5, 6, 7, 8, 9],
     covarianceTypes = ['full', 'tied', 'diag', 'spherical'],
     criterion = 'bic',
+    race = true,
     onCandidate,
     ...shared
   } = options;
@@ -110,9 +129,11 @@ export async function selectModel(X: MatrixInput, options: SelectionOptions = {}
   if (criterion !== 'bic' && criterion !== 'icl' && criterion !== 'aic') {
     throw new RangeError(`criterion must be 'bic', 'icl' or 'aic', got ${describe(criterion)}.`);
   }
+  if (typeof race !== 'boolean') throw new TypeError(`race must be true or false, got ${describe(race)}.`);
   const base = { tol: SELECT_TOL, maxIter: SELECT_MAX_ITER, ...shared };
   const gainTol = shared.tol === undefined ? SELECT_GAIN_TOL : undefined;
-  resolveOptions(base); // every shared option is checked once, before any fit
+  const resolved = resolveOptions(base); // every shared option is checked once, before any fit
+  const rule: StoppingRule = { gainTol, race: race && gainTol !== undefined && resolved.onDegenerate !== 'reseed' ? criterion : null };
   if (base.missingValues === 'em') {
     // Its candidates fit on shared starts and in selection workers, which take complete rows only.
     throw new RangeError("selectModel does not support missingValues: 'em'; fit GaussianMixture models with it and compare their bic(X).");
@@ -141,9 +162,12 @@ export async function selectModel(X: MatrixInput, options: SelectionOptions = {}
   let done = 0;
   const report = (o: ResolvedOptions): void =>
     onCandidate?.({ done: ++done, total: jobs.size, nComponents: o.nComponents, covarianceType: o.covarianceType });
+  const list = [...jobs.values()];
+  // Fewest components first: they converge in a few iterations, and they make the race's bar (`bar`).
+  const order = list.map((_, i) => i).sort((a, b) => list[a].nComponents - list[b].nComponents || a - b);
   const results =
-    (workers >= 2 ? await fitInWorkers(data, variance, [...jobs.values()], starts, gainTol, workers, shared.signal, report) : null) ??
-    (await fitHere(data, variance, [...jobs.values()], starts, gainTol, report));
+    (workers >= 2 ? await fitInWorkers(data, variance, list, order, starts, rule, workers, shared.signal, report) : null) ??
+    (await fitHere(data, variance, list, order, starts, rule, report));
 
   const byKey = new Map([...jobs.keys()].map((key, i) => [key, results[i]]));
   const table: SelectionRow[] = [];
@@ -152,7 +176,7 @@ export async function selectModel(X: MatrixInput, options: SelectionOptions = {}
     const { row, state } = byKey.get(key)!;
     table.push({ ...row, covarianceType, nComponents: k });
     const value = row[criterion];
-    if (row.degenerate === undefined && state && (best === null || value < best.value)) best = { value, options: jobs.get(key)!, state };
+    if (row.degenerate === undefined && !row.outraced && state && (best === null || value < best.value)) best = { value, options: jobs.get(key)!, state };
   }
   if (best === null) {
     throw new GaussianMixtureError(
@@ -170,17 +194,41 @@ export interface CandidateResult {
   state: FitState | null;
 }
 
-/** The candidates one after the other on one backend of this thread. */
+/**
+ * How EM stops in every candidate: Aitken's gainTol (undefined: the options' tol alone), and the race
+ * on a criterion (null: off), whose bar each fit is given as `best` (see `bar`).
+ */
+export interface StoppingRule {
+  gainTol: number | undefined;
+  race: Criterion | null;
+}
+
+/**
+ * The race's bar for a candidate with k components: the lowest criterion among the usable candidates
+ * with fewer components that ran to the end (Infinity: none). Fewer components only, so that the bar,
+ * and with it the table, does not depend on which of the candidates with k finished first in workers.
+ */
+function bar(jobs: ResolvedOptions[], out: (CandidateResult | undefined)[], k: number, criterion: Criterion | null): number {
+  let value = Infinity;
+  if (criterion === null) return value;
+  jobs.forEach((o, i) => {
+    const row = out[i]?.row;
+    if (o.nComponents < k && row && row.degenerate === undefined && !row.outraced) value = Math.min(value, row[criterion]);
+  });
+  return value;
+}
+
+/** The candidates one after the other on one backend of this thread, in `order`. */
 async function fitHere(
-  data: Rows, variance: number, jobs: ResolvedOptions[], starts: StartSet, gainTol: number | undefined, report: (o: ResolvedOptions) => void,
+  data: Rows, variance: number, jobs: ResolvedOptions[], order: number[], starts: StartSet, rule: StoppingRule, report: (o: ResolvedOptions) => void,
 ): Promise<CandidateResult[]> {
   const backend = await createBackend(jobs[0].backend);
   try {
     const handle = backend.load(data, null);
-    const out: CandidateResult[] = [];
-    for (const o of jobs) {
-      out.push(await fitCandidate(data, variance, o, backend, handle, starts, gainTol));
-      report(o);
+    const out: CandidateResult[] = new Array(jobs.length);
+    for (const i of order) {
+      out[i] = await fitCandidate(data, variance, jobs[i], backend, handle, starts, rule, bar(jobs, out, jobs[i].nComponents, rule.race));
+      report(jobs[i]);
     }
     return out;
   } finally {
@@ -190,11 +238,12 @@ async function fitHere(
 
 /**
  * The candidates spread over a pool of workers, each holding the data and every starting partition
- * (computed here once, so the results equal fitHere's), taking the next candidate when it is free.
+ * (computed here once, so the results equal fitHere's), taking the next candidate in `order` when it
+ * is free; with the race on, once the candidates with fewer components have finished (its bar).
  * Returns null when workers cannot be started here (the caller fits on this thread).
  */
 async function fitInWorkers(
-  data: Rows, variance: number, jobs: ResolvedOptions[], starts: StartSet, gainTol: number | undefined, workers: number,
+  data: Rows, variance: number, jobs: ResolvedOptions[], order: number[], starts: StartSet, rule: StoppingRule, workers: number,
   signal: AbortSignal | undefined, report: (o: ResolvedOptions) => void,
 ): Promise<CandidateResult[] | null> {
   const o = jobs[0];
@@ -208,15 +257,21 @@ async function fitInWorkers(
   if (pool === null) return null;
   try {
     const out: CandidateResult[] = new Array(jobs.length);
+    const finished: Promise<void>[] = [];
+    const settle: (() => void)[] = [];
+    for (let i = 0; i < jobs.length; i++) finished.push(new Promise((resolve) => (settle[i] = resolve)));
     let next = 0;
     await pool.race(
       pool.shards.map(async (shard) => {
-        while (next < jobs.length) {
-          const i = next++;
+        while (next < order.length) {
+          const i = order[next++];
+          const k = jobs[i].nComponents;
+          if (rule.race !== null) await Promise.all(jobs.map((o, j) => (o.nComponents < k ? finished[j] : null)));
           const { onIteration: _i, signal: _s, ...options } = jobs[i];
-          const reply = await shard.request({ type: 'select-fit', options, gainTol }, []);
+          const reply = await shard.request({ type: 'select-fit', options, rule, best: bar(jobs, out, k, rule.race) }, []);
           if (reply.type !== 'candidate') throw new Error(`selectModel: unexpected reply '${reply.type}'`);
           out[i] = reply.result;
+          settle[i]();
           report(jobs[i]);
         }
       }),
@@ -229,7 +284,8 @@ async function fitInWorkers(
 
 /**
  * Fits one candidate on the shared backend; a failed or degenerate fit becomes a row that says why.
- * `variance` is the data's mean column variance (the scale of the collapse test).
+ * `variance` is the data's mean column variance (the scale of the collapse test); `best` the race's
+ * bar (rule.race's lowest value so far, Infinity: none yet).
  */
 export async function fitCandidate(
   data: Rows,
@@ -238,7 +294,8 @@ export async function fitCandidate(
   backend: Backend,
   handle: DataHandle,
   starts: StartSet,
-  gainTol: number | undefined,
+  rule: StoppingRule,
+  best: number,
 ): Promise<CandidateResult> {
   const { nComponents: k, covarianceType } = o;
   const n = data.rows;
@@ -251,12 +308,16 @@ export async function fitCandidate(
     row.degenerate = `${p} free parameters for ${n} rows (not fitted)`;
     return { row, state: null };
   }
+  // The criterion is -2 L + penalty, and ICL >= BIC: below this total log-likelihood L it cannot beat `best`.
+  const penalty = rule.race === 'aic' ? 2 * p : p * Math.log(n);
+  const mustExceed = rule.race !== null && Number.isFinite(best) ? (penalty - best) / 2 : undefined;
   let state: FitState;
   try {
     state = await fitMixture({
       data, weights: null, handle, backend, engine: new LocalEngine(backend, handle), options: o, seed: o.seed!, warm: null, starts,
       usable: (m) => collapsedComponent(m, o.regCovar, variance) === null,
-      gainTol,
+      gainTol: rule.gainTol,
+      mustExceed,
     });
   } catch (err) {
     if (err instanceof GaussianMixtureError && (err.code === 'ILL_DEFINED_COVARIANCE' || err.code === 'NUMERICAL_FAILURE')) {
@@ -271,6 +332,11 @@ export async function fitCandidate(
   row.meanLogLikelihood = ll / n;
   Object.assign(row, criteria(ll, p, n, resp, k));
   row.converged = state.converged;
+  // A fit the race cut short is exact only if its kept run got past the bar anyway (fit.ts FitState.outraced).
+  if (state.outraced && !(ll > mustExceed!)) {
+    row.outraced = true;
+    row.converged = false;
+  }
   const collapsed = collapsedComponent(state.mixture, o.regCovar, variance);
   if (collapsed !== null) {
     row.degenerate =
@@ -323,5 +389,7 @@ function summarize(table: SelectionRow[], criterion: Criterion): string {
   ];
   const skipped = table.length - usable.length;
   if (skipped > 0) lines.push(`(${skipped} of ${table.length} candidates degenerate or not fitted; see table[].degenerate)`);
+  const outraced = usable.filter((r) => r.outraced).length;
+  if (outraced > 0) lines.push(`(${outraced} of ${table.length} candidates stopped early, unable to win: their values are where they stopped; see table[].outraced)`);
   return lines.join('\n');
 }

@@ -16,7 +16,7 @@ import type { ResolvedOptions } from './options.js';
 import { StartSet } from './starts.js';
 import type { StartTable } from './starts.js';
 import { fitCandidate } from './select.js';
-import type { CandidateResult } from './select.js';
+import type { CandidateResult, StoppingRule } from './select.js';
 
 export type WorkerRequest =
   | {
@@ -51,7 +51,13 @@ export type WorkerRequest =
       starts: StartTable;
       variance: number;
     }
-  | { type: 'select-fit'; options: Omit<ResolvedOptions, 'onIteration' | 'signal'>; gainTol: number | undefined };
+  | {
+      type: 'select-fit';
+      options: Omit<ResolvedOptions, 'onIteration' | 'signal'>;
+      rule: StoppingRule;
+      /** The race's bar when the candidate is sent (fitCandidate's `best`). */
+      best: number;
+    };
 
 export interface SerializedError {
   name: string;
@@ -92,7 +98,7 @@ async function handle(msg: WorkerRequest, reply: Reply): Promise<void> {
     } else if (msg.type === 'select-fit') {
       if (backend === null || selection === null) throw new Error('gmm-wasm worker: select-fit before select-init');
       const { X, handle, starts, variance } = selection;
-      const result = await fitCandidate(X, variance, msg.options, backend, handle, starts, msg.gainTol);
+      const result = await fitCandidate(X, variance, msg.options, backend, handle, starts, msg.rule, msg.best);
       reply({ type: 'candidate', result }, []);
     } else if (msg.type === 'pass') {
       if (backend === null || shard === null) throw new Error('gmm-wasm worker: pass before init');

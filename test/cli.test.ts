@@ -159,6 +159,21 @@ describe('fit outputs and predict', () => {
     expect(j).not.toHaveProperty('adjustedRandIndex');
   });
 
+  it("candidates stopped by the race are marked '*' and outraced in --json; --no-race fits every one to the end", () => {
+    const text = run('fit', faithfulPath, '--k', '1:5', '--type', 'full,diag', '--workers', '1');
+    expect(text.status).toBe(0);
+    expect(text.stdout).toMatch(/'\*' = stopped early, unable to win/);
+    const raced = fitJson(faithfulPath, '--k', '1:5', '--type', 'full,diag');
+    const strict = fitJson(faithfulPath, '--k', '1:5', '--type', 'full,diag', '--no-race');
+    const stopped = raced.selection.filter((s: any) => s.outraced);
+    expect(stopped.length).toBeGreaterThan(0);
+    for (const s of stopped) expect(s.converged).toBe(false);
+    expect(strict.selection.some((s: any) => s.outraced)).toBe(false);
+    // The reference: the same selection without the race chooses the same model.
+    expect([raced.nComponents, raced.covarianceType, raced.bic]).toEqual([strict.nComponents, strict.covarianceType, strict.bic]);
+    expect(run('fit', faithfulPath, '--k', '1:5', '--type', 'full,diag', '--workers', '1', '--no-race').stdout).not.toContain('*');
+  });
+
   it('--save then predict: labels equal the library model restored from the file; --proba rows sum to 1', () => {
     run('fit', faithfulPath, '--k', '2', '--type', 'full', '--save', 'model.json', '--plot', 'plot.svg');
     const saved = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'));

@@ -31,6 +31,8 @@ fit options:
   --tol X                  stop EM when the mean log-likelihood per row changes by less than X
                            (default: selectModel's rule, a remaining gain below 0.01 in total)
   --max-iter N             EM iterations per candidate at most (default 1000)
+  --no-race                fit every candidate to the end (default: a candidate stops once it
+                           cannot beat one with fewer components, marked '*' in the table)
   --columns A,B,...        feature columns by name or 1-based position (default all numeric)
   --label-column NAME      known classes: report the adjusted Rand index against them
   --workers N|auto         fit candidates in N worker threads (default auto)
@@ -62,6 +64,8 @@ export interface FitArgs {
   nInit: number;
   tol?: number;
   maxIter?: number;
+  /** false: --no-race (SelectionOptions.race). */
+  race: boolean;
   columns?: string[];
   labelColumn?: string;
   workers: number | 'auto';
@@ -97,6 +101,7 @@ const FIT_OPTIONS: Options = {
   'n-init': { type: 'string' },
   tol: { type: 'string' },
   'max-iter': { type: 'string' },
+  'no-race': { type: 'boolean' },
   columns: { type: 'string' },
   'label-column': { type: 'string' },
   workers: { type: 'string' },
@@ -204,6 +209,7 @@ export function parseCommand(argv: string[]): Command {
       nInit: v['n-init'] === undefined ? 1 : integer('n-init', v['n-init'] as string, 1, 1000),
       tol: v.tol === undefined ? undefined : positiveNumber('tol', v.tol as string),
       maxIter: v['max-iter'] === undefined ? undefined : integer('max-iter', v['max-iter'] as string, 1, 1_000_000),
+      race: v['no-race'] !== true,
       columns: v.columns === undefined ? undefined : list('columns', v.columns as string),
       labelColumn: v['label-column'] as string | undefined,
       workers: workers === undefined || workers === 'auto' ? 'auto' : integer('workers', workers, 1, 256),

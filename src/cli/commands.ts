@@ -74,7 +74,7 @@ function fullCovariances(model: GaussianMixture, d: number): Float64Array {
 }
 
 /** Model selection on `table`; the progress line counts candidates. */
-type SelectArgs = Pick<FitArgs, 'k' | 'types' | 'criterion' | 'seed' | 'nInit' | 'workers' | 'tol' | 'maxIter'>;
+type SelectArgs = Pick<FitArgs, 'k' | 'types' | 'criterion' | 'seed' | 'nInit' | 'workers' | 'tol' | 'maxIter' | 'race'>;
 
 async function select(table: Table, file: string, a: SelectArgs, io: Output): Promise<FitResult> {
   for (const note of table.notes) io.err(`${file}: ${note}\n`);
@@ -87,6 +87,7 @@ async function select(table: Table, file: string, a: SelectArgs, io: Output): Pr
     seed: a.seed,
     nInit: a.nInit,
     workers: a.workers,
+    race: a.race,
     ...(a.tol === undefined ? {} : { tol: a.tol }),
     ...(a.maxIter === undefined ? {} : { maxIter: a.maxIter }),
     onCandidate: ({ done, total, nComponents, covarianceType }) => progress.update(done, total, `last: K = ${nComponents} ${covarianceType}`),
@@ -197,7 +198,7 @@ export async function predictCommand(a: PredictArgs, io: Output): Promise<void> 
 }
 
 const DEMO_SETTINGS: SelectArgs = {
-  k: [1, 2, 3, 4, 5, 6], types: ['full', 'tied', 'diag', 'spherical'], criterion: 'bic', seed: 1, nInit: 1, workers: 1,
+  k: [1, 2, 3, 4, 5, 6], types: ['full', 'tied', 'diag', 'spherical'], criterion: 'bic', seed: 1, nInit: 1, workers: 1, race: true,
 };
 
 /** The embedded Old Faithful and iris data (package root data/), as `gmm-wasm fit` with K = 1..6 shows them. */

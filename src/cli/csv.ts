@@ -140,7 +140,7 @@ export function readTable(text: string, file: string, options: ReadOptions = {})
   const numeric = names.map((_, j) => {
     for (let i = first; i < records.length; i++) {
       const c = records[i][j];
-      if (!isMissing(c) && !isNumber(c, decimalComma)) return false;
+      if (!isNumber(c, decimalComma) && !isMissing(c)) return false;
     }
     return true;
   });

@@ -88,13 +88,16 @@ export function fitText(r: FitResult): string {
   const lines = [
     `${r.file}: ${table.rows} rows x ${table.columns.length} columns (${table.columns.join(', ')})`,
     '',
-    `${name} by K (rows) and covariance type (columns); lower is better, '-' = degenerate or not fitted:`,
-    `${'K'.padStart(4)}${types.map((t) => t.padStart(width)).join('')}`,
+    `${name} by K (rows) and covariance type (columns); lower is better, '-' = degenerate or not fitted` +
+      (selection.some((c) => c.outraced) ? ",\n'*' = stopped early, unable to win (the value where it stopped):" : ':'),
+    // Every cell ends in a mark column ('*' or blank).
+    `${'K'.padStart(4)}${types.map((t) => `${t} `.padStart(width + 1)).join('')}`,
   ];
   for (const k of ks) {
     const cells = types.map((t) => {
       const c = selection.find((s) => s.nComponents === k && s.covarianceType === t);
-      return (c && c.degenerate === undefined ? c[criterion].toFixed(1) : '-').padStart(width);
+      const value = c && c.degenerate === undefined ? c[criterion].toFixed(1) : '-';
+      return `${value}${c?.outraced ? '*' : ' '}`.padStart(width + 1);
     });
     lines.push(`${String(k).padStart(4)}${cells.join('')}`);
   }

@@ -1,0 +1,81 @@
+/**
+ * selectModel's race (SelectionOptions.race, EmSettings.mustExceed): candidates that cannot beat the
+ * best one so far stop early. The reference is the same selection with the race off: the choice and
+ * every candidate that ran to the end must be the same, only the stopped ones differ.
+ */
+import { describe, expect, it } from 'vitest';
+import { selectModel } from '../src/index.js';
+import type { Criterion, Selection, SelectionRow } from '../src/index.js';
+import { blobs } from './helpers.js';
+
+// Three separated blobs: candidates with more components than three crawl (EM's slow linear
+// convergence splitting a blob), and their BIC is far behind K = 3's.
+const { X } = blobs(1, 3000, 2, 3, 6);
+const GRID = { nComponents: [1, 2, 3, 4, 5], covarianceTypes: ['full', 'spherical'] as const, seed: 1 };
+const label = (r: SelectionRow): string => `${r.covarianceType},${r.nComponents}`;
+const chosen = (s: Selection): string => `${s.best.options.covarianceType},${s.best.options.nComponents}`;
+
+async function both(criterion: Criterion): Promise<{ raced: Selection; strict: Selection }> {
+  const options = { ...GRID, covarianceTypes: [...GRID.covarianceTypes], criterion };
+  return { raced: await selectModel(X, options), strict: await selectModel(X, { ...options, race: false }) };
+}
+
+function expectSameChoice({ raced, strict }: { raced: Selection; strict: Selection }, criterion: Criterion): void {
+  expect(chosen(raced)).toBe(chosen(strict));
+  expect(raced.best.bic(X)).toBe(strict.best.bic(X));
+  raced.table.forEach((r, i) => {
+    const s = strict.table[i];
+    expect(label(r)).toBe(label(s));
+    if (r.outraced) {
+      // Stopped before its end: a lower log-likelihood than the full run, and still behind the choice.
+      expect(r.converged, label(r)).toBe(false);
+      expect(r.logLikelihood, label(r)).toBeLessThanOrEqual(s.logLikelihood);
+      expect(s[criterion], label(r)).toBeGreaterThan(strict.table.find((t) => label(t) === chosen(strict))![criterion]);
+    } else {
+      // Ran to the end: the race never touched it.
+      expect(r[criterion], label(r)).toBe(s[criterion]);
+      expect(r.converged, label(r)).toBe(s.converged);
+    }
+  });
+}
+
+describe('the race stops candidates that cannot win, never the choice', () => {
+  for (const criterion of ['bic', 'icl', 'aic'] as const) {
+    it(`${criterion}: the same choice and the same finished rows as with race: false; overfit candidates stop early`, async () => {
+      const runs = await both(criterion);
+      expectSameChoice(runs, criterion);
+      expect(runs.raced.table.some((r) => r.outraced), 'no candidate was stopped: the test would not see the race').toBe(true);
+      expect(runs.strict.table.some((r) => r.outraced)).toBe(false);
+      expect(runs.raced.summary()).toMatch(/stopped early, unable to win/);
+    });
+  }
+
+  it('on more rows than init auto samples (its starts run on 5000 rows): the race acts only on the run over all rows', async () => {
+    const big = blobs(2, 12000, 2, 3, 6).X;
+    const options = { nComponents: [2, 3, 4, 5], covarianceTypes: ['full' as const], seed: 1 };
+    const raced = await selectModel(big, options);
+    const strict = await selectModel(big, { ...options, race: false });
+    expect(chosen(raced)).toBe(chosen(strict));
+    expect(raced.best.bic(big)).toBe(strict.best.bic(big));
+    expect(raced.table.some((r) => r.outraced)).toBe(true);
+  });
+
+  it('workers and one thread give the same table, stopped rows included (the bar comes from fewer components only)', async () => {
+    const options = { ...GRID, covarianceTypes: [...GRID.covarianceTypes] };
+    const here = await selectModel(X, options);
+    const pooled = await selectModel(X, { ...options, workers: 2 });
+    expect(here.table.some((r) => r.outraced)).toBe(true);
+    expect(pooled.table).toEqual(here.table);
+    expect(chosen(pooled)).toBe(chosen(here));
+  });
+
+  it('is off under an explicit tol (the race belongs to the default stopping rule) and with onDegenerate reseed', async () => {
+    const options = { ...GRID, covarianceTypes: [...GRID.covarianceTypes] };
+    expect((await selectModel(X, { ...options, tol: 1e-6 })).table.some((r) => r.outraced)).toBe(false);
+    expect((await selectModel(X, { ...options, onDegenerate: 'reseed' })).table.some((r) => r.outraced)).toBe(false);
+  });
+
+  it('rejects a race option that is not a boolean, naming it', async () => {
+    await expect(selectModel(X, { race: 'yes' as unknown as boolean })).rejects.toThrow(/race must be true or false, got .*yes/);
+  });
+});
