@@ -216,7 +216,7 @@ async function autoRun(job: FitJob, restart: number, s: EmSettings, reseeder: Re
       for (const e of ranked) {
         if (kept.length - (hc ? 1 : 0) >= most || e.run.lowerBound < top - margin / weightSum) break;
         // Runs at the same log-likelihood (to 1e-9) after 20 iterations are in one basin: finish one.
-        if (kept.some((f) => Math.abs(f.run.lowerBound - e.run.lowerBound) <= 1e-9 * Math.abs(e.run.lowerBound))) continue;
+        if (kept.some((f) => Math.abs(f.run.lowerBound - e.run.lowerBound) <= SAME_OPTIMUM * Math.abs(e.run.lowerBound))) continue;
         kept.push(e);
       }
       return kept;
@@ -242,8 +242,15 @@ interface Entry {
   candidate: number;
 }
 
-/** The run with the highest lower bound, among those `usable` accepts when it accepts any. */
+/**
+ * The run with the highest lower bound, among those `usable` accepts when it accepts any. Runs within
+ * SAME_OPTIMUM of each other (relative) count as equal and the first in candidate order wins, so that
+ * the summation order of the passes (workers, chunks) cannot choose between them.
+ */
 function bestOf<T extends { run: EmRun }>(runs: T[], usable?: (m: Mixture) => boolean): T {
   const pool = usable ? runs.filter((r) => usable(r.run.mixture)) : runs;
-  return (pool.length > 0 ? pool : runs).reduce((a, b) => (b.run.lowerBound > a.run.lowerBound ? b : a));
+  return (pool.length > 0 ? pool : runs).reduce((a, b) => (b.run.lowerBound - a.run.lowerBound > SAME_OPTIMUM * Math.abs(a.run.lowerBound) ? b : a));
 }
+
+/** Relative difference of lower bounds below which two runs of init 'auto' are one optimum. */
+const SAME_OPTIMUM = 1e-9;

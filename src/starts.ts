@@ -8,16 +8,11 @@ import { asRows, denseSource, pickRows } from './input.js';
 type Rows = Matrix<Float64Array> | Matrix<Float32Array>;
 
 /**
- * Above this many rows, a single fit's init 'auto' compares its candidate starts on a seeded subsample
- * of this size (short EM runs on all rows of a large data set would cost more than the fit), then
- * runs EM on all rows from the winner's parameters. Also the largest sample any StartSet takes.
+ * Above this many rows, init 'auto' compares its candidate starts on a seeded subsample of this size
+ * (short EM runs on all rows of a large data set would cost more than the fit), then runs EM on all
+ * rows from the winner's parameters.
  */
-export const START_SAMPLE_ROWS = 10000;
-/**
- * The sample of a StartSet shared by a grid (selectModel), whose many candidates make the sample
- * stage its main cost.
- */
-export const GRID_SAMPLE_ROWS = 5000;
+export const START_SAMPLE_ROWS = 5000;
 
 /**
  * How many candidates init 'auto' tries and finishes, scaled by the cost of one EM iteration, taken as
@@ -45,9 +40,7 @@ export const MIN_STARTS = 5;
  * A single fit: from 5 + 5 starts and 5 finishers where an iteration costs 1.2e6 or more (gvhd, all
  * 9083 rows, K = 8) up to 40 + 40 starts below 1.5e5 and 10 finishers below 1e5 (the small sets of
  * bench/realdata.mjs, where a fit costs milliseconds), all finishing regardless of their short-run
- * log-likelihood (it ranks close starts poorly), on samples of START_SAMPLE_ROWS (on gvhd a 5000-row
- * sample ranks its close optima differently from all rows). Chosen on the real data (BENCHMARKS.md
- * "Real data").
+ * log-likelihood (it ranks close starts poorly). Chosen on the real data (BENCHMARKS.md "Real data").
  */
 export const SINGLE_FIT_BUDGET: StartBudget = {
   startWork: 6e6, maxStarts: 40, finishWork: 1e6, minSurvivors: 5, maxSurvivors: 10, margin: Infinity, sampleRows: START_SAMPLE_ROWS,
@@ -58,7 +51,7 @@ export const SINGLE_FIT_BUDGET: StartBudget = {
  * within 10 units, which keep the whole grid as fast as Mclust's single start per model.
  */
 export const GRID_BUDGET: StartBudget = {
-  startWork: 0, maxStarts: MIN_STARTS, finishWork: 0, minSurvivors: 3, maxSurvivors: 3, margin: 10, sampleRows: GRID_SAMPLE_ROWS,
+  startWork: 0, maxStarts: MIN_STARTS, finishWork: 0, minSurvivors: 3, maxSurvivors: 3, margin: 10, sampleRows: START_SAMPLE_ROWS,
 };
 
 /**

@@ -102,10 +102,10 @@ describe("init 'auto': reporting, determinism, weights, large data", () => {
     expect(grid.starts(3)).toBe(MIN_STARTS);
     expect(grid.survivors(3)).toBe(3);
     expect(grid.partitions(3, 0).length).toBeLessThanOrEqual(2 * MIN_STARTS + 1);
-    // 9000 x 4 at K = 8 costs 1.15e6 per iteration: the fewest starts and finishers.
-    const costly = new StartSet({ rows: 9000, cols: 4, data: new Float64Array(36000) }, null, 1, SINGLE_FIT_BUDGET);
-    expect(costly.starts(8)).toBe(MIN_STARTS);
-    expect(costly.survivors(8)).toBe(SINGLE_FIT_BUDGET.minSurvivors);
+    // 5000 x 4 at K = 16 costs 1.28e6 per iteration: the fewest starts and finishers.
+    const costly = new StartSet({ rows: 5000, cols: 4, data: new Float64Array(20000) }, null, 1, SINGLE_FIT_BUDGET);
+    expect(costly.starts(16)).toBe(MIN_STARTS);
+    expect(costly.survivors(16)).toBe(SINGLE_FIT_BUDGET.minSurvivors);
   });
 
   it(`above ${START_SAMPLE_ROWS} rows the candidates compete on a subsample, then EM runs on all rows`, async () => {
