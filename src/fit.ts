@@ -10,7 +10,7 @@ import { initialEstimate } from './init.js';
 import type { Mixture } from './params.js';
 import { factorize } from './params.js';
 import { Random } from './random.js';
-import { StartSet } from './starts.js';
+import { SINGLE_FIT_BUDGET, StartSet } from './starts.js';
 import { GaussianMixtureError } from './errors.js';
 import type { MatrixSource } from './input.js';
 import { asRows } from './input.js';
@@ -35,10 +35,13 @@ export interface FitState<P extends Mixture = Mixture> {
 
 /** EM iterations each candidate start of init 'auto' gets in its first stage. */
 export const SHORT_RUN_ITERATIONS = 20;
-/** init 'auto' finishes the short runs within this many units of total log-likelihood of the best... */
-export const SURVIVOR_MARGIN = 10;
-/** ... and at most this many of them. */
-export const MAX_SURVIVORS = 3;
+/**
+ * On a sample (a StartSet's subsample, or of a chunk source) the finishing runs only pick
+ * the start of EM on all rows: they stop when the mean log-likelihood gains less than this per row...
+ */
+export const SAMPLE_TOL = 1e-5;
+/** ... or after this many iterations in all. */
+export const SAMPLE_MAX_ITER = 200;
 
 export interface FitJob<P extends Mixture = Mixture> {
   /**
@@ -149,20 +152,22 @@ export async function fitMixture<P extends Mixture = Mixture>(job: FitJob<P>): P
 /**
  * init 'auto', a two-stage emEM (Biernacki, Celeux and Govaert 2003). Stage 1: a short EM run
  * (SHORT_RUN_ITERATIONS) from every distinct candidate start of the StartSet (mclust's hierarchical
- * partition, k-means and random-row partitions). Stage 2: the hierarchical run and the other runs
- * within SURVIVOR_MARGIN log-likelihood units of the best (at most MAX_SURVIVORS) continue to
- * convergence, and the highest final log-likelihood wins. A short run ranks starts poorly when they are close (a start that is
- * behind after 20 iterations can end far ahead), which is why the runs near the top all finish.
+ * partition, k-means and random-row partitions, more where an iteration is cheap: StartBudget).
+ * Stage 2: the hierarchical run and the best others (StartSet.survivors, within the budget's margin
+ * of the best) continue to convergence, and the highest final log-likelihood wins. A short run ranks
+ * starts poorly when they are close (a start that is behind after 20 iterations can end far ahead),
+ * which is why several runs near the top finish.
  * Candidates whose covariance becomes ill-defined drop out. `job.usable` (model selection) ranks
  * runs it rejects (collapsed components) below every run it accepts. On data larger than the
- * StartSet's sample both stages use the sample, and the winner's parameters start EM on all rows.
+ * StartSet's sample both stages use the sample, stage 2 only to SAMPLE_TOL, and the winner's
+ * parameters start EM on all rows.
  * onIteration sees every run, with `candidate` saying whose; when it stops the fit, the best run so
  * far is the result.
  */
 async function autoRun(job: FitJob, restart: number, s: EmSettings, reseeder: Reseeder | undefined): Promise<EmRun> {
   const { data, weights, backend, engine, options: o } = job;
   const estimator = new MaximumLikelihood(o.covarianceType, o.regCovar, backend, reseeder);
-  const starts = (job.starts ??= new StartSet(data, weights, job.seed));
+  const starts = (job.starts ??= new StartSet(data, weights, job.seed, SINGLE_FIT_BUDGET));
   const k = o.nComponents;
   // On a sample (of the data, or of a chunk source) the candidates compete there, and the winner's
   // parameters then start EM on all rows.
@@ -176,22 +181,22 @@ async function autoRun(job: FitJob, restart: number, s: EmSettings, reseeder: Re
       err instanceof GaussianMixtureError && (err.code === 'ILL_DEFINED_COVARIANCE' || err.code === 'NUMERICAL_FAILURE');
     let stopped = false;
     /**
-     * Runs every entry on to `until` iterations in all; drops the ones whose covariance fails. Once
+     * Runs every entry on to `until` iterations in all (under `settings`); drops the ones whose covariance fails. Once
      * onIteration has stopped the fit, the remaining entries are passed through as they are.
      */
-    const advance = async (entries: Entry[], until: number): Promise<Entry[]> => {
+    const advance = async (entries: Entry[], until: number, settings: EmSettings): Promise<Entry[]> => {
       const out: Entry[] = [];
       for (const e of entries) {
-        if (stopped || e.run.converged || e.run.nIter >= Math.min(until, s.maxIter)) {
+        if (stopped || e.run.converged || e.run.nIter >= Math.min(until, settings.maxIter)) {
           out.push(e);
           continue;
         }
         try {
           const { run, candidate } = e;
           // The race's bound needs the run's real end and all rows: stage 2 when there is no sample.
-          const mustExceed = !onSample && until === Infinity ? s.mustExceed : undefined;
-          const settings = { ...s, maxIter: Math.min(until, s.maxIter) - run.nIter, firstIter: run.nIter + 1, candidate, mustExceed };
-          const rest = await runEm(sampleEngine, estimator, run.mixture, settings, run.lowerBound);
+          const mustExceed = !onSample && until === Infinity ? settings.mustExceed : undefined;
+          const step = { ...settings, maxIter: Math.min(until, settings.maxIter) - run.nIter, firstIter: run.nIter + 1, candidate, mustExceed };
+          const rest = await runEm(sampleEngine, estimator, run.mixture, step, run.lowerBound);
           const next = { run: { ...rest, nIter: run.nIter + rest.nIter, history: [...run.history, ...rest.history] }, candidate };
           out.push(next);
           stopped = rest.stopped;
@@ -227,14 +232,15 @@ async function autoRun(job: FitJob, restart: number, s: EmSettings, reseeder: Re
       for (const e of ranked) {
         if (kept.length - (hc ? 1 : 0) >= most || e.run.lowerBound < top - margin / weightSum) break;
         // Runs at the same log-likelihood (to 1e-9) after 20 iterations are in one basin: finish one.
-        if (kept.some((f) => Math.abs(f.run.lowerBound - e.run.lowerBound) <= 1e-9 * Math.abs(e.run.lowerBound))) continue;
+        if (kept.some((f) => Math.abs(f.run.lowerBound - e.run.lowerBound) <= SAME_OPTIMUM * Math.abs(e.run.lowerBound))) continue;
         kept.push(e);
       }
       return kept;
     };
-    entries = await advance(entries, SHORT_RUN_ITERATIONS);
-    // Stage 2: the hierarchical run and the best others continue to convergence.
-    if (!stopped) entries = await advance(keep(entries, SURVIVOR_MARGIN, MAX_SURVIVORS), Infinity);
+    entries = await advance(entries, SHORT_RUN_ITERATIONS, s);
+    // Stage 2: the hierarchical run and the best others continue to convergence (on a sample, loosely).
+    const finish = onSample ? { ...s, tol: Math.max(s.tol, SAMPLE_TOL), gainTol: undefined, maxIter: Math.min(s.maxIter, SAMPLE_MAX_ITER) } : s;
+    if (!stopped) entries = await advance(keep(entries, starts.budget.margin, starts.survivors(k)), Infinity, finish);
     // Started entries only: a stop before any iteration leaves the 0-iteration ones, at -Infinity.
     if (entries.length === 0) throw failure;
     const { run: winner, candidate } = bestOf(entries, job.usable);
@@ -252,8 +258,15 @@ interface Entry {
   candidate: number;
 }
 
-/** The run with the highest lower bound, among those `usable` accepts when it accepts any. */
+/**
+ * The run with the highest lower bound, among those `usable` accepts when it accepts any. Runs within
+ * SAME_OPTIMUM of each other (relative) count as equal and the first in candidate order wins, so that
+ * the summation order of the passes (workers, chunks) cannot choose between them.
+ */
 function bestOf<T extends { run: EmRun }>(runs: T[], usable?: (m: Mixture) => boolean): T {
   const pool = usable ? runs.filter((r) => usable(r.run.mixture)) : runs;
-  return (pool.length > 0 ? pool : runs).reduce((a, b) => (b.run.lowerBound > a.run.lowerBound ? b : a));
+  return (pool.length > 0 ? pool : runs).reduce((a, b) => (b.run.lowerBound - a.run.lowerBound > SAME_OPTIMUM * Math.abs(a.run.lowerBound) ? b : a));
 }
+
+/** Relative difference of lower bounds below which two runs of init 'auto' are one optimum. */
+const SAME_OPTIMUM = 1e-9;

@@ -7,11 +7,6 @@ import { asRows, denseSource, pickRows } from './input.js';
 
 type Rows = Matrix<Float64Array> | Matrix<Float32Array>;
 
-/** k-means partitions (Lloyd from k-means++ seeds) among the candidates of init 'auto', per K and restart. */
-export const KMEANS_STARTS = 5;
-/** Partitions by the nearest of K random distinct rows among the candidates: more diverse than k-means. */
-export const RANDOM_STARTS = 5;
-
 /**
  * Above this many rows, init 'auto' compares its candidate starts on a seeded subsample of this size
  * (short EM runs on all rows of a large data set would cost more than the fit), then runs EM on all
@@ -20,11 +15,51 @@ export const RANDOM_STARTS = 5;
 export const START_SAMPLE_ROWS = 5000;
 
 /**
+ * How many candidates init 'auto' tries and finishes, scaled by the cost of one EM iteration, taken as
+ * rows x K x d^2 (the E-step of full covariances) on the rows the candidates compete on: where an
+ * iteration is cheap, many more starts cost little and find the rare optima a few starts miss.
+ */
+export interface StartBudget {
+  /** Per kind (k-means, random-row): startWork / cost, between MIN_STARTS and maxStarts. */
+  startWork: number;
+  maxStarts: number;
+  /** Short runs besides the hierarchical one that continue: finishWork / cost, between minSurvivors and maxSurvivors... */
+  finishWork: number;
+  minSurvivors: number;
+  maxSurvivors: number;
+  /** ... that end their short runs within this many units of total log-likelihood of the best. */
+  margin: number;
+  /** Above this many rows the candidates compete on a sample of this size. */
+  sampleRows: number;
+}
+
+/** The fewest k-means and the fewest random-row partitions among the candidates, per K and restart. */
+export const MIN_STARTS = 5;
+
+/**
+ * A single fit: from 5 + 5 starts and 5 finishers where an iteration costs 1.2e6 or more (gvhd, all
+ * 9083 rows, K = 8) up to 40 + 40 starts below 1.5e5 and 10 finishers below 1e5 (the small sets of
+ * bench/realdata.mjs, where a fit costs milliseconds), all finishing regardless of their short-run
+ * log-likelihood (it ranks close starts poorly). Chosen on the real data (BENCHMARKS.md "Real data").
+ */
+export const SINGLE_FIT_BUDGET: StartBudget = {
+  startWork: 6e6, maxStarts: 40, finishWork: 1e6, minSurvivors: 5, maxSurvivors: 10, margin: Infinity, sampleRows: START_SAMPLE_ROWS,
+};
+
+/**
+ * A StartSet shared by a grid of fits (selectModel): the fixed 5 + 5 starts and at most 3 finishers
+ * within 10 units, which keep the whole grid as fast as Mclust's single start per model.
+ */
+export const GRID_BUDGET: StartBudget = {
+  startWork: 0, maxStarts: MIN_STARTS, finishWork: 0, minSurvivors: 3, maxSurvivors: 3, margin: 10, sampleRows: START_SAMPLE_ROWS,
+};
+
+/**
  * The candidate starting partitions of init 'auto' for one data set, shared by every K and covariance
  * type fitted to it (selectModel builds one set for its whole grid: one hierarchical tree, one set of
  * k-means seeds). Partitions are computed on first use and cached; each depends only on the seed, K
- * and the restart index, never on the order of requests. When the data have more than
- * START_SAMPLE_ROWS rows, everything is computed on a seeded subsample (`rows`).
+ * and the restart index, never on the order of requests. When the data have more than the budget's
+ * sampleRows rows, everything is computed on a seeded subsample (`rows`).
  */
 /** Everything a StartSet computed for a grid, in a form that can be posted to a worker. */
 export interface StartTable {
@@ -35,6 +70,7 @@ export interface StartTable {
   candidates: [string, Int32Array[]][];
   /** The K whose first candidate is the hierarchical partition. */
   hierarchical: number[];
+  budget: StartBudget;
 }
 
 export class StartSet {
@@ -54,23 +90,24 @@ export class StartSet {
     X: Rows | MatrixSource,
     weights: Float64Array | null,
     private readonly seed: number,
+    readonly budget: StartBudget = GRID_BUDGET,
   ) {
-    this.subsampled = X.rows > START_SAMPLE_ROWS;
+    this.subsampled = X.rows > budget.sampleRows;
     if (!this.subsampled) {
       this.rows = asRows(X);
       this.weights = weights;
       return;
     }
-    const picked = sampleIndices(X.rows, START_SAMPLE_ROWS, new Random(seed ^ 0x5bd1e995));
+    const picked = sampleIndices(X.rows, budget.sampleRows, new Random(seed ^ 0x5bd1e995));
     this.rows = pickRows('blocks' in X ? X : denseSource(X), picked);
     this.weights = weights ? Float64Array.from(picked, (i) => weights[i]) : null;
   }
 
   /**
    * The distinct candidates for K components in restart `restart`: mclust's hierarchical partition
-   * first (when the rows have at least K distinct values), then KMEANS_STARTS k-means partitions and
-   * RANDOM_STARTS partitions by the nearest of K random rows, with repeats (equal up to relabelling)
-   * removed. K = 1 has the one partition.
+   * first (when the rows have at least K distinct values), then starts(K) k-means partitions and as
+   * many partitions by the nearest of K random rows, with repeats (equal up to relabelling) removed.
+   * K = 1 has the one partition.
    */
   partitions(K: number, restart: number): Int32Array[] {
     const key = `${K}/${restart}`;
@@ -82,11 +119,12 @@ export class StartSet {
     } else {
       const hc = this.hierarchical(K);
       if (hc) all.push(hc);
-      for (let s = 0; s < KMEANS_STARTS; s++) {
-        all.push(kmeans(this.rows, this.weights, K, new Random(mix(this.seed, K, restart * KMEANS_STARTS + s))));
+      const count = this.starts(K);
+      for (let s = 0; s < count; s++) {
+        all.push(kmeans(this.rows, this.weights, K, new Random(mix(this.seed, K, restart * count + s))));
       }
-      for (let s = 0; s < RANDOM_STARTS; s++) {
-        all.push(this.randomPartition(K, new Random(mix(this.seed ^ 0x632be5ab, K, restart * RANDOM_STARTS + s))));
+      for (let s = 0; s < count; s++) {
+        all.push(this.randomPartition(K, new Random(mix(this.seed ^ 0x632be5ab, K, restart * count + s))));
       }
     }
     const seen = new Set<string>();
@@ -100,6 +138,22 @@ export class StartSet {
     return out;
   }
 
+  /** k-means (and random-row) partitions among the candidates for K components. */
+  starts(K: number): number {
+    const b = this.budget;
+    return Math.max(MIN_STARTS, Math.min(b.maxStarts, Math.floor(b.startWork / this.iterationCost(K))));
+  }
+
+  /** How many short runs for K components continue besides the hierarchical one. */
+  survivors(K: number): number {
+    const b = this.budget;
+    return Math.max(b.minSurvivors, Math.min(b.maxSurvivors, Math.floor(b.finishWork / this.iterationCost(K))));
+  }
+
+  private iterationCost(K: number): number {
+    return this.rows.rows * K * this.rows.cols * this.rows.cols;
+  }
+
   /** Whether partitions(K, ...) starts with the hierarchical partition. */
   hasHierarchical(K: number): boolean {
     if (this.precomputedHc) return this.precomputedHc.has(K);
@@ -110,12 +164,12 @@ export class StartSet {
   table(Ks: readonly number[], restarts: number): StartTable {
     const candidates: [string, Int32Array[]][] = [];
     for (const K of Ks) for (let r = 0; r < restarts; r++) candidates.push([`${K}/${r}`, this.partitions(K, r)]);
-    return { rows: this.rows, weights: this.weights, subsampled: this.subsampled, candidates, hierarchical: Ks.filter((K) => this.hasHierarchical(K)) };
+    return { rows: this.rows, weights: this.weights, subsampled: this.subsampled, candidates, hierarchical: Ks.filter((K) => this.hasHierarchical(K)), budget: this.budget };
   }
 
   /** A StartSet that serves exactly what `table` computed (in a worker of selectModel). */
   static fromTable(t: StartTable): StartSet {
-    const set = new StartSet(t.rows, t.weights, 0);
+    const set = new StartSet(t.rows, t.weights, 0, t.budget);
     (set as { subsampled: boolean }).subsampled = t.subsampled;
     for (const [key, parts] of t.candidates) set.candidates.set(key, parts);
     set.precomputedHc = new Set(t.hierarchical);

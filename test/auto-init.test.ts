@@ -10,7 +10,8 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { GaussianMixture } from '../src/index.js';
 import type { CovarianceType, IterationInfo } from '../src/index.js';
-import { START_SAMPLE_ROWS } from '../src/starts.js';
+import { GRID_BUDGET, MIN_STARTS, SINGLE_FIT_BUDGET, START_SAMPLE_ROWS, StartSet } from '../src/starts.js';
+import { SAMPLE_MAX_ITER, SHORT_RUN_ITERATIONS } from '../src/fit.js';
 import { blobs } from './helpers.js';
 
 const DIR = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'realdata');
@@ -89,6 +90,24 @@ describe("init 'auto': reporting, determinism, weights, large data", () => {
     expect(weighted.covariances).toEqual(plain.covariances);
   });
 
+  it('a single fit scales its starts and finishers by the cost of an iteration; a grid keeps 5 + 5 and 3', () => {
+    // Closed form of the budgets: starts = clamp(floor(startWork / (n K d^2)), MIN_STARTS, maxStarts).
+    const cheap = { rows: 50, cols: 8, data: Float64Array.from({ length: 400 }, (_, i) => Math.sin(i * 12.9898) * 43758.5453 % 1) };
+    const single = new StartSet(cheap, null, 1, SINGLE_FIT_BUDGET);
+    expect(single.starts(3)).toBe(SINGLE_FIT_BUDGET.maxStarts);
+    expect(single.survivors(3)).toBe(SINGLE_FIT_BUDGET.maxSurvivors);
+    expect(single.partitions(3, 0).length).toBeGreaterThan(2 * MIN_STARTS + 1);
+    const grid = new StartSet(cheap, null, 1);
+    expect(grid.budget).toBe(GRID_BUDGET);
+    expect(grid.starts(3)).toBe(MIN_STARTS);
+    expect(grid.survivors(3)).toBe(3);
+    expect(grid.partitions(3, 0).length).toBeLessThanOrEqual(2 * MIN_STARTS + 1);
+    // 5000 x 4 at K = 16 costs 1.28e6 per iteration: the fewest starts and finishers.
+    const costly = new StartSet({ rows: 5000, cols: 4, data: new Float64Array(20000) }, null, 1, SINGLE_FIT_BUDGET);
+    expect(costly.starts(16)).toBe(MIN_STARTS);
+    expect(costly.survivors(16)).toBe(SINGLE_FIT_BUDGET.minSurvivors);
+  });
+
   it(`above ${START_SAMPLE_ROWS} rows the candidates compete on a subsample, then EM runs on all rows`, async () => {
     const big = blobs(6, START_SAMPLE_ROWS * 2 + 17, 2, 4, 3);
     const fit = (seed: number) => new GaussianMixture({ nComponents: 4, seed, tol: 1e-6 }).fit(big.X);
@@ -104,5 +123,25 @@ describe("init 'auto': reporting, determinism, weights, large data", () => {
     for (let i = 0; i < labels.length; i++) agree.set(`${i % 4}:${labels[i]}`, (agree.get(`${i % 4}:${labels[i]}`) ?? 0) + 1);
     const majority = [...agree.values()].sort((x, y) => y - x).slice(0, 4).reduce((s, v) => s + v, 0);
     expect(majority / labels.length).toBeGreaterThan(0.95);
+  });
+
+  it('on a subsample the finishing runs stop loosely (SAMPLE_TOL, SAMPLE_MAX_ITER); EM on all rows keeps the tolerance', async () => {
+    const big = blobs(9, START_SAMPLE_ROWS + 500, 2, 3, 2);
+    // tol 0: no run converges by tolerance, so only the sample stage's own rule stops it early.
+    const onSample = new Map<number, number>();
+    let onAllRows = 0;
+    const gmm = await new GaussianMixture({
+      nComponents: 3, seed: 3, tol: 0, maxIter: SAMPLE_MAX_ITER + 100,
+      onIteration: ({ candidate, iter }) => {
+        // The winner's run on all rows numbers its iterations from 1 again.
+        if (onAllRows > 0 || iter <= (onSample.get(candidate!) ?? 0)) onAllRows = iter;
+        else onSample.set(candidate!, iter);
+      },
+    }).fit(big.X);
+    const sampleIters = [...onSample.values()];
+    expect(Math.max(...sampleIters)).toBeGreaterThan(SHORT_RUN_ITERATIONS);
+    expect(Math.max(...sampleIters)).toBeLessThanOrEqual(SAMPLE_MAX_ITER);
+    expect(gmm.nIter).toBe(SAMPLE_MAX_ITER + 100);
+    expect(onAllRows).toBe(SAMPLE_MAX_ITER + 100);
   });
 });
