@@ -10,7 +10,8 @@ import { initialEstimate } from './init.js';
 import type { Mixture } from './params.js';
 import { factorize } from './params.js';
 import { Random } from './random.js';
-import { SINGLE_FIT_BUDGET, StartSet } from './starts.js';
+import { MOVE_ROUNDS, SINGLE_FIT_BUDGET, StartSet } from './starts.js';
+import { splitMergePartitions } from './split-merge.js';
 import { GaussianMixtureError } from './errors.js';
 import type { MatrixSource } from './input.js';
 import { asRows } from './input.js';
@@ -157,6 +158,10 @@ export async function fitMixture<P extends Mixture = Mixture>(job: FitJob<P>): P
  * of the best) continue to convergence, and the highest final log-likelihood wins. A short run ranks
  * starts poorly when they are close (a start that is behind after 20 iterations can end far ahead),
  * which is why several runs near the top finish.
+ * Stage 3 (where StartSet.moves allows): split-and-merge moves from the best run (split-merge.ts),
+ * each run to convergence like stage 2; a move that ends higher becomes the best run and the next
+ * round starts from it (at most MOVE_ROUNDS). They find the optima with a component on one row that
+ * only a few per cent of starts reach.
  * Candidates whose covariance becomes ill-defined drop out. `job.usable` (model selection) ranks
  * runs it rejects (collapsed components) below every run it accepts. On data larger than the
  * StartSet's sample both stages use the sample, stage 2 only to SAMPLE_TOL, and the winner's
@@ -209,18 +214,23 @@ async function autoRun(job: FitJob, restart: number, s: EmSettings, reseeder: Re
     };
 
     // Stage 1: every candidate starts (0 iterations) and runs SHORT_RUN_ITERATIONS.
+    /** Entries at 0 iterations from these partitions, numbered from `first`; ill-defined ones drop out. */
+    const startAt = (partitions: Int32Array[], first: number): Entry[] => {
+      const out: Entry[] = [];
+      partitions.forEach((labels, i) => {
+        try {
+          const ctx = { X: starts.rows, weights: starts.weights, k, type: o.covarianceType, regCovar: o.regCovar, rng: new Random(0), backend, handle: sample };
+          const start = factorize(initialEstimate({ labels }, ctx), backend, o.regCovar, 'at initialisation');
+          out.push({ run: { mixture: start, converged: false, nIter: 0, lowerBound: -Infinity, history: [], stopped: false }, candidate: first + i });
+        } catch (err) {
+          if (!numerical(err)) throw err;
+          failure = err;
+        }
+      });
+      return out;
+    };
     const partitions = starts.partitions(k, restart);
-    let entries: Entry[] = [];
-    for (let candidate = 0; candidate < partitions.length; candidate++) {
-      try {
-        const ctx = { X: starts.rows, weights: starts.weights, k, type: o.covarianceType, regCovar: o.regCovar, rng: new Random(0), backend, handle: sample };
-        const start = factorize(initialEstimate({ labels: partitions[candidate] }, ctx), backend, o.regCovar, 'at initialisation');
-        entries.push({ run: { mixture: start, converged: false, nIter: 0, lowerBound: -Infinity, history: [], stopped: false }, candidate });
-      } catch (err) {
-        if (!numerical(err)) throw err;
-        failure = err;
-      }
-    }
+    let entries = startAt(partitions, 0);
     // The hierarchical start (candidate 0 when K > 1) is never dropped: it is mclust's start, and the
     // one most often behind after a few iterations and ahead at the end.
     const hcIndex = starts.hasHierarchical(k) ? 0 : -1;
@@ -243,7 +253,18 @@ async function autoRun(job: FitJob, restart: number, s: EmSettings, reseeder: Re
     if (!stopped) entries = await advance(keep(entries, starts.budget.margin, starts.survivors(k)), Infinity, finish);
     // Started entries only: a stop before any iteration leaves the 0-iteration ones, at -Infinity.
     if (entries.length === 0) throw failure;
-    const { run: winner, candidate } = bestOf(entries, job.usable);
+    let best = bestOf(entries, job.usable);
+    // Stage 3: split-and-merge moves from the best run, round after round while one improves it.
+    let next = partitions.length;
+    for (let round = 0, count = starts.moves(k); round < MOVE_ROUNDS && count > 0 && !stopped; round++) {
+      const moved = splitMergePartitions(best.run.mixture, backend, sample, starts.weights, count);
+      const moves = startAt(moved, next);
+      next += moved.length;
+      const challenger = bestOf([best, ...(await advance(moves, Infinity, finish))], job.usable);
+      if (challenger === best) break;
+      best = challenger;
+    }
+    const { run: winner, candidate } = best;
     if (stopped) return { ...winner, stopped: true };
     if (!onSample) return { ...winner, outraced: entries.some((e) => e.run.outraced) };
     return await runEm(engine, estimator, winner.mixture, { ...s, candidate });

@@ -21,7 +21,8 @@ export interface IterationInfo {
   change: number;
   /**
    * init 'auto' only: which candidate start this run belongs to (0 = the hierarchical partition, then
-   * the k-means partitions). Its short runs are reported one after the other, then the winner's run
+   * the k-means and random-row partitions, then the split-and-merge moves from the best run, numbered
+   * on). Its short runs are reported one after the other, then the winner's run
    * continues with `candidate` set to the winner and `iter` counting on.
    */
   candidate?: number;

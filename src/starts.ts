@@ -31,7 +31,21 @@ export interface StartBudget {
   margin: number;
   /** Above this many rows the candidates compete on a sample of this size. */
   sampleRows: number;
+  /**
+   * Split-and-merge moves tried from the best finished run, per round (split-merge.ts): moveWork /
+   * cost, at most maxMoves; none when absent (a grid of fits).
+   */
+  moveWork?: number;
+  maxMoves?: number;
 }
+
+/**
+ * Rounds of split-and-merge moves: each round starts from the best run so far and the moves stop at
+ * the first round that improves nothing. On the six small real data sets (800 fits) 209 fits improved
+ * in a first round, 75 in a second, 59 in a third, 9 in a fourth and 1 in the fifth
+ * (BENCHMARKS.md "Split and merge moves").
+ */
+export const MOVE_ROUNDS = 5;
 
 /** The fewest k-means and the fewest random-row partitions among the candidates, per K and restart. */
 export const MIN_STARTS = 5;
@@ -41,9 +55,12 @@ export const MIN_STARTS = 5;
  * 9083 rows, K = 8) up to 40 + 40 starts below 1.5e5 and 10 finishers below 1e5 (the small sets of
  * bench/realdata.mjs, where a fit costs milliseconds), all finishing regardless of their short-run
  * log-likelihood (it ranks close starts poorly). Chosen on the real data (BENCHMARKS.md "Real data").
+ * Split-and-merge moves: 15 (5 rows x MERGE_PAIRS) below a cost of 2e5, none from 3e6; at this size
+ * they cost gvhd and boston about 5 % of their fit time (BENCHMARKS.md "Split and merge moves").
  */
 export const SINGLE_FIT_BUDGET: StartBudget = {
   startWork: 6e6, maxStarts: 40, finishWork: 1e6, minSurvivors: 5, maxSurvivors: 10, margin: Infinity, sampleRows: START_SAMPLE_ROWS,
+  moveWork: 3e6, maxMoves: 15,
 };
 
 /**
@@ -148,6 +165,12 @@ export class StartSet {
   survivors(K: number): number {
     const b = this.budget;
     return Math.max(b.minSurvivors, Math.min(b.maxSurvivors, Math.floor(b.finishWork / this.iterationCost(K))));
+  }
+
+  /** How many split-and-merge moves for K components are tried per round. */
+  moves(K: number): number {
+    const b = this.budget;
+    return Math.min(b.maxMoves ?? 0, Math.floor((b.moveWork ?? 0) / this.iterationCost(K)));
   }
 
   private iterationCost(K: number): number {
