@@ -164,7 +164,7 @@ export async function fitMixture<P extends Mixture = Mixture>(job: FitJob<P>): P
  * only a few per cent of starts reach.
  * Candidates whose covariance becomes ill-defined drop out. `job.usable` (model selection) ranks
  * runs it rejects (collapsed components) below every run it accepts. On data larger than the
- * StartSet's sample both stages use the sample, stage 2 only to SAMPLE_TOL, and the winner's
+ * StartSet's sample all stages use the sample, stages 2 and 3 only to SAMPLE_TOL, and the winner's
  * parameters start EM on all rows.
  * onIteration sees every run, with `candidate` saying whose; when it stops the fit, the best run so
  * far is the result.
@@ -213,7 +213,6 @@ async function autoRun(job: FitJob, restart: number, s: EmSettings, reseeder: Re
       return out;
     };
 
-    // Stage 1: every candidate starts (0 iterations) and runs SHORT_RUN_ITERATIONS.
     /** Entries at 0 iterations from these partitions, numbered from `first`; ill-defined ones drop out. */
     const startAt = (partitions: Int32Array[], first: number): Entry[] => {
       const out: Entry[] = [];
@@ -229,6 +228,7 @@ async function autoRun(job: FitJob, restart: number, s: EmSettings, reseeder: Re
       });
       return out;
     };
+    // Stage 1: every candidate starts (0 iterations) and runs SHORT_RUN_ITERATIONS.
     const partitions = starts.partitions(k, restart);
     let entries = startAt(partitions, 0);
     // The hierarchical start (candidate 0 when K > 1) is never dropped: it is mclust's start, and the

@@ -56,7 +56,7 @@ export const MIN_STARTS = 5;
  * bench/realdata.mjs, where a fit costs milliseconds), all finishing regardless of their short-run
  * log-likelihood (it ranks close starts poorly). Chosen on the real data (BENCHMARKS.md "Real data").
  * Split-and-merge moves: 15 (5 rows x MERGE_PAIRS) below a cost of 2e5, none from 3e6; at this size
- * they cost gvhd and boston about 5 % of their fit time (BENCHMARKS.md "Split and merge moves").
+ * they cost gvhd and boston 2-9 % of their fit time (BENCHMARKS.md "Split and merge moves").
  */
 export const SINGLE_FIT_BUDGET: StartBudget = {
   startWork: 6e6, maxStarts: 40, finishWork: 1e6, minSurvivors: 5, maxSurvivors: 10, margin: Infinity, sampleRows: START_SAMPLE_ROWS,
