@@ -83,6 +83,11 @@ export interface FitJob<P extends Mixture = Mixture> {
   mustExceed?: number;
   /** Where the fit's warnings go (onDegenerate 'reseed' reports each re-seed). */
   warnings?: string[];
+  /**
+   * init 'auto': the indices of starts.partitions(K, restart) whose short runs run (selectModel's
+   * ranked starts for iterative models, start-ranking.ts); all of them when absent.
+   */
+  pickStarts?: (K: number, restart: number) => Promise<readonly number[]>;
 }
 
 /** An estimator and its start from an initialisation strategy (`ctx.rng` is the restart's). */
@@ -208,10 +213,11 @@ async function autoRun(job: FitJob, restart: number, s: EmSettings, reseeder: Re
       return out;
     };
 
-    // Stage 1: every candidate starts (0 iterations) and runs SHORT_RUN_ITERATIONS.
+    // Stage 1: every candidate tried (job.pickStarts) starts (0 iterations) and runs SHORT_RUN_ITERATIONS.
     const partitions = starts.partitions(k, restart);
+    const tried = job.pickStarts ? await job.pickStarts(k, restart) : partitions.keys();
     let entries: Entry[] = [];
-    for (let candidate = 0; candidate < partitions.length; candidate++) {
+    for (const candidate of tried) {
       try {
         const ctx = { X: starts.rows, weights: starts.weights, k, type: o.covarianceType, regCovar: o.regCovar, rng: new Random(0), backend, handle: sample };
         const start = factorize(initialEstimate({ labels: partitions[candidate] }, ctx), backend, o.regCovar, 'at initialisation');
