@@ -84,6 +84,11 @@ export interface FitJob<P extends Mixture = Mixture> {
   mustExceed?: number;
   /** Where the fit's warnings go (onDegenerate 'reseed' reports each re-seed). */
   warnings?: string[];
+  /**
+   * init 'auto': the indices of starts.partitions(K, restart) whose short runs run (selectModel's
+   * ranked starts for iterative models, start-ranking.ts); all of them when absent.
+   */
+  pickStarts?: (K: number, restart: number) => Promise<readonly number[]>;
 }
 
 /** An estimator and its start from an initialisation strategy (`ctx.rng` is the restart's). */
@@ -213,24 +218,25 @@ async function autoRun(job: FitJob, restart: number, s: EmSettings, reseeder: Re
       return out;
     };
 
-    /** Entries at 0 iterations from these partitions, numbered from `first`; ill-defined ones drop out. */
-    const startAt = (partitions: Int32Array[], first: number): Entry[] => {
+    /** Entries at 0 iterations from these (candidate number, partition) pairs; ill-defined ones drop out. */
+    const startAt = (numbered: Iterable<[number, Int32Array]>): Entry[] => {
       const out: Entry[] = [];
-      partitions.forEach((labels, i) => {
+      for (const [candidate, labels] of numbered) {
         try {
           const ctx = { X: starts.rows, weights: starts.weights, k, type: o.covarianceType, regCovar: o.regCovar, rng: new Random(0), backend, handle: sample };
           const start = factorize(initialEstimate({ labels }, ctx), backend, o.regCovar, 'at initialisation');
-          out.push({ run: { mixture: start, converged: false, nIter: 0, lowerBound: -Infinity, history: [], stopped: false }, candidate: first + i });
+          out.push({ run: { mixture: start, converged: false, nIter: 0, lowerBound: -Infinity, history: [], stopped: false }, candidate });
         } catch (err) {
           if (!numerical(err)) throw err;
           failure = err;
         }
-      });
+      }
       return out;
     };
-    // Stage 1: every candidate starts (0 iterations) and runs SHORT_RUN_ITERATIONS.
+    // Stage 1: every candidate tried (job.pickStarts; all by default) starts (0 iterations) and runs SHORT_RUN_ITERATIONS.
     const partitions = starts.partitions(k, restart);
-    let entries = startAt(partitions, 0);
+    const tried = job.pickStarts ? await job.pickStarts(k, restart) : partitions.keys();
+    let entries = startAt(Array.from(tried, (c): [number, Int32Array] => [c, partitions[c]]));
     // The hierarchical start (candidate 0 when K > 1) is never dropped: it is mclust's start, and the
     // one most often behind after a few iterations and ahead at the end.
     const hcIndex = starts.hasHierarchical(k) ? 0 : -1;
@@ -258,7 +264,7 @@ async function autoRun(job: FitJob, restart: number, s: EmSettings, reseeder: Re
     let next = partitions.length;
     for (let round = 0, count = starts.moves(k); round < MOVE_ROUNDS && count > 0 && !stopped; round++) {
       const moved = splitMergePartitions(best.run.mixture, backend, sample, starts.weights, count);
-      const moves = startAt(moved, next);
+      const moves = startAt(moved.map((labels, i): [number, Int32Array] => [next + i, labels]));
       next += moved.length;
       const challenger = bestOf([best, ...(await advance(moves, Infinity, finish))], job.usable);
       if (challenger === best) break;

@@ -4,15 +4,16 @@ import type { GaussianMixtureOptions, ResolvedOptions } from './options.js';
 import { resolveOptions } from './options.js';
 import { GaussianMixture } from './model.js';
 import type { FitState } from './fit.js';
-import { fitMixture } from './fit.js';
+import { SHORT_RUN_ITERATIONS, fitMixture } from './fit.js';
 import { backendNameFor, createBackend } from './backend/create.js';
 import type { Backend, DataHandle } from './backend/types.js';
 import { LocalEngine } from './em.js';
-import { MCLUST_MODELS, mclustParameterCount } from './covariance-models.js';
+import { MCLUST_MODELS, isIterativeModel, mclustParameterCount } from './covariance-models.js';
 import type { Mixture } from './params.js';
 import { expandToFull } from './params.js';
 import { choleskyLower } from './linalg.js';
 import { StartSet } from './starts.js';
+import { rankedStarts } from './start-ranking.js';
 import { meanColumnVariance } from './kmeans.js';
 import { criteria } from './criteria.js';
 import { randomSeed } from './random.js';
@@ -311,13 +312,24 @@ export async function fitCandidate(
   // The criterion is -2 L + penalty, and ICL >= BIC: below this total log-likelihood L it cannot beat `best`.
   const penalty = rule.race === 'aic' ? 2 * p : p * Math.log(n);
   const mustExceed = rule.race !== null && Number.isFinite(best) ? (penalty - best) / 2 : undefined;
+  const usable = (m: Mixture): boolean => collapsedComponent(m, o.regCovar, variance) === null;
+  // The iterative models' cold starts are most of a grid's time: they try the best-ranked few only.
+  const pickStarts = isIterativeModel(mclustName(covarianceType))
+    ? async (K: number, restart: number): Promise<number[]> => {
+        const sample = starts.subsampled ? backend.load(starts.rows, starts.weights) : handle;
+        try {
+          const settings = { ...o, type: covarianceType, init: restart, gainTol: rule.gainTol, maxIter: Math.min(SHORT_RUN_ITERATIONS, o.maxIter) };
+          return await rankedStarts(starts, K, restart, { backend, handle: sample, regCovar: o.regCovar, settings, usable });
+        } finally {
+          if (sample !== handle) backend.release(sample);
+        }
+      }
+    : undefined;
   let state: FitState;
   try {
     state = await fitMixture({
       data, weights: null, handle, backend, engine: new LocalEngine(backend, handle), options: o, seed: o.seed!, warm: null, starts,
-      usable: (m) => collapsedComponent(m, o.regCovar, variance) === null,
-      gainTol: rule.gainTol,
-      mustExceed,
+      usable, gainTol: rule.gainTol, mustExceed, pickStarts,
     });
   } catch (err) {
     if (err instanceof GaussianMixtureError && (err.code === 'ILL_DEFINED_COVARIANCE' || err.code === 'NUMERICAL_FAILURE')) {

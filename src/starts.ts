@@ -65,7 +65,8 @@ export const SINGLE_FIT_BUDGET: StartBudget = {
 
 /**
  * A StartSet shared by a grid of fits (selectModel): the fixed 5 + 5 starts and at most 3 finishers
- * within 10 units, which keep the whole grid as fast as Mclust's single start per model.
+ * within 10 units, which keep the whole grid as fast as Mclust's single start per model. The
+ * iterative models try fewer of them still (start-ranking.ts RANKED_STARTS).
  */
 export const GRID_BUDGET: StartBudget = {
   startWork: 0, maxStarts: MIN_STARTS, finishWork: 0, minSurvivors: 3, maxSurvivors: 3, margin: 10, sampleRows: START_SAMPLE_ROWS,

@@ -1,0 +1,64 @@
+/**
+ * selectModel's ranked starts (src/start-ranking.ts): an iterative model (VEI, VEE, EVE, VVE, VEV)
+ * runs its short runs from the hierarchical start and the RANKED_STARTS partitions whose VVV short
+ * runs end highest. The reference for the ranking is independent of it: public GaussianMixture fits
+ * (full covariances, init { labels } from each partition, exactly SHORT_RUN_ITERATIONS iterations).
+ */
+import { describe, expect, it } from 'vitest';
+import { GaussianMixture, selectModel } from '../src/index.js';
+import { StartSet } from '../src/starts.js';
+import { RANKED_STARTS, rankedStarts } from '../src/start-ranking.js';
+import { SHORT_RUN_ITERATIONS } from '../src/fit.js';
+import { createBackend } from '../src/backend/create.js';
+import { toMatrix } from '../src/input.js';
+import { blobs } from './helpers.js';
+
+// Four overlapping blobs: the partitions' short runs end at clearly different log-likelihoods.
+const { X } = blobs(11, 300, 3, 4, 2.5);
+const K = 4;
+const REG = 1e-6;
+
+describe('rankedStarts', () => {
+  it('keeps the hierarchical start and the partitions whose 20-iteration VVV fits end highest', async () => {
+    const data = toMatrix(X);
+    const starts = new StartSet(data, null, 5);
+    const partitions = starts.partitions(K, 0);
+    expect(starts.hasHierarchical(K)).toBe(true);
+    expect(partitions.length).toBeGreaterThan(1 + RANKED_STARTS);
+
+    const bounds: number[] = [];
+    for (const labels of partitions) {
+      const gm = new GaussianMixture({ nComponents: K, covarianceType: 'full', init: { labels }, maxIter: SHORT_RUN_ITERATIONS, tol: 0, regCovar: REG });
+      await gm.fit(X);
+      bounds.push(gm.lowerBound);
+    }
+    const expected = [0, ...bounds.map((_, i) => i).slice(1).sort((a, b) => bounds[b] - bounds[a]).slice(0, RANKED_STARTS)].sort((a, b) => a - b);
+
+    const backend = await createBackend('auto');
+    try {
+      const handle = backend.load(data, null);
+      const settings = { type: 'full' as const, regCovar: REG, tol: 0, relTol: 0, maxIter: SHORT_RUN_ITERATIONS, init: 0 };
+      const ctx = { backend, handle, regCovar: REG, settings, usable: () => true };
+      expect(await rankedStarts(starts, K, 0, ctx)).toEqual(expected);
+      // Usable runs rank first: with only the worst one usable, it is among those tried.
+      const worst = bounds.map((_, i) => i).slice(1).sort((a, b) => bounds[a] - bounds[b])[0];
+      const fresh = new StartSet(data, null, 5);
+      let calls = 0;
+      const onlyWorst = { ...ctx, usable: () => calls++ === worst };
+      expect(await rankedStarts(fresh, K, 0, onlyWorst)).toContain(worst);
+    } finally {
+      backend.dispose();
+    }
+  });
+
+  it('selectModel runs an iterative model from 1 + RANKED_STARTS starts per K, and every other model from all', async () => {
+    const tried = new Map<string, Set<number>>();
+    const seen = (type: string) => (info: { candidate?: number }) => {
+      if (info.candidate !== undefined) tried.set(type, (tried.get(type) ?? new Set()).add(info.candidate));
+    };
+    await selectModel(X, { nComponents: [K], covarianceTypes: ['EVE'], seed: 5, onIteration: seen('EVE') });
+    await selectModel(X, { nComponents: [K], covarianceTypes: ['EEV'], seed: 5, onIteration: seen('EEV') });
+    expect(tried.get('EVE')!.size).toBe(1 + RANKED_STARTS);
+    expect(tried.get('EEV')!.size).toBe(new StartSet(toMatrix(X), null, 5).partitions(K, 0).length);
+  });
+});
