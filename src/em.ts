@@ -96,9 +96,8 @@ export interface EmSettings {
   /**
    * selectModel's race: the total log-likelihood this run must exceed for its candidate to beat the
    * best one it is raced against. The run stops (EmRun.outraced) once it is more than RACE_MARGIN short and
-   * cannot get there even if its next maxIter - t increments (fewer when they have been falling:
-   * raceBound) all were RACE_SAFETY times the largest of its last RACE_WINDOW ones: EM's increments
-   * shrink in its linear regime.
+   * cannot get there even if its next maxIter - t increments all were RACE_SAFETY times the largest of
+   * its last RACE_WINDOW ones: EM's increments shrink in its linear regime.
    */
   mustExceed?: number;
   onIteration?: (info: IterationInfo) => boolean | void;
@@ -127,40 +126,15 @@ const YIELD_EVERY_MS = 25;
 /**
  * The race (EmSettings.mustExceed) bounds the gain still to come by RACE_SAFETY times the largest of
  * the last RACE_WINDOW increments per remaining iteration, and acts only once a segment has that many
- * and the run is more than RACE_MARGIN units of total log-likelihood short. The remaining iterations
- * are maxIter - t, or fewer when every increment of the window was smaller than the one before it:
- * with increments shrinking at rate at most r < 1 the rest sums to less than 1 / (1 - r) times the
- * window's largest (a geometric series; raceBound), which on 200 000 rows stops the overfit candidates
- * at their 10th iteration instead of their 45th to 90th (BENCHMARKS.md, the race). The bound fails
- * when EM leaves a plateau (a component that splits slowly, then faster: its increments grow again): on
- * three blobs a crawling K = 5 fit 3.7 units short of the AIC bar gained 4 times the bound after it,
- * and won by 0.2 at maxIter (test/select-race.test.ts). Such near ties run to the end; the candidates
- * the race is for are hundreds to thousands of units short.
+ * and the run is more than RACE_MARGIN units of total log-likelihood short. The bound fails when EM
+ * leaves a plateau (a component that splits slowly, then faster: its increments grow again): on three
+ * blobs a crawling K = 5 fit 3.7 units short of the AIC bar gained 4 times the bound after it, and
+ * won by 0.2 at maxIter (test/select-race.test.ts). Such near ties run to the end; the candidates the
+ * race is for are hundreds to thousands of units short.
  */
 const RACE_WINDOW = 10;
 const RACE_SAFETY = 2;
 const RACE_MARGIN = 10;
-
-/**
- * The race's bound on the total log-likelihood still to gain over `remaining` iterations, from the
- * last RACE_WINDOW increments (a ring whose newest entry is at `newest`): RACE_SAFETY x the largest x
- * the horizon, which is `remaining`, or 1 / (1 - r) when the increments fell at every step, r being
- * the largest ratio of one to the one before.
- */
-function raceBound(increments: Float64Array, newest: number, remaining: number): number {
-  let largest = -Infinity;
-  let rate = 0;
-  for (let j = 0; j < RACE_WINDOW; j++) {
-    const inc = increments[(newest + RACE_WINDOW - j) % RACE_WINDOW];
-    largest = Math.max(largest, inc);
-    if (j > 0) {
-      const later = increments[(newest + RACE_WINDOW - j + 1) % RACE_WINDOW];
-      rate = inc > 0 && later >= 0 ? Math.max(rate, later / inc) : Infinity;
-    }
-  }
-  const horizon = rate < 1 ? Math.min(remaining, 1 / (1 - rate)) : remaining;
-  return RACE_SAFETY * largest * horizon;
-}
 
 /**
  * One EM run from `start` with scikit-learn's semantics: iteration t runs the E-step at the current
@@ -238,7 +212,7 @@ export async function runEm<P extends Mixture>(
       increments[iter % RACE_WINDOW] = change * stats.weightSum;
       // The returned parameters come from the last update, so the final log-likelihood is maxIter - iter + 1 increments on.
       const total = L * stats.weightSum;
-      if (counted >= RACE_WINDOW && total < s.mustExceed - RACE_MARGIN && total + raceBound(increments, iter % RACE_WINDOW, s.maxIter - iter + 1) < s.mustExceed) {
+      if (counted >= RACE_WINDOW && total < s.mustExceed - RACE_MARGIN && total + RACE_SAFETY * Math.max(...increments) * (s.maxIter - iter + 1) < s.mustExceed) {
         outraced = true;
         break;
       }
