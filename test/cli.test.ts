@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { GaussianMixture } from '../dist/index.js';
+import { readTable } from '../dist/cli/csv.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const cli = join(root, 'dist', 'cli.js');
@@ -143,6 +144,24 @@ describe('reading CSV files', () => {
     r = run('fit', file('ragged.csv', ragged.join('\n')));
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/row 11 has 6 fields but the first row has 5/);
+  });
+
+  // readTable reads each record once and keeps numbers per column (src/cli/csv.ts); these cases are
+  // where that differs from a table of all cells. The expected values are the files' own cells.
+  it('a label column whose first cells are numbers keeps every cell as written', () => {
+    const cells = ['01', '2', '2.50', 'b', '01', 'c'];
+    const t = readTable(`x,g\n${cells.map((g, i) => `${i + 0.5},${g}`).join('\n')}\n`, 'late.csv');
+    expect(t.labelColumn).toBe('g');
+    expect(t.labels).toEqual(cells);
+    expect(t.columns).toEqual(['x']);
+    expect(Array.from(t.data)).toEqual([0.5, 1.5, 2.5, 3.5, 4.5, 5.5]);
+  });
+
+  it('blank records at the end are dropped; a blank record inside is a ragged row; a ragged row is reported before a missing cell', () => {
+    expect(readTable('a,b\n1,2\n3,4\n\n  \n\n', 'blank.csv').rows).toBe(2);
+    expect(() => readTable('a,b\n1,2\n\n3,4\n', 'blank.csv')).toThrow(/row 3 has 1 fields but the first row has 2/);
+    expect(() => readTable('a,b\n1,NA\n3,4\n5,6,7\n', 'both.csv')).toThrow(/row 4 has 3 fields/);
+    expect(() => readTable('a,b\n1,2\n3,NA\nNA,6\n', 'two.csv')).toThrow(/missing value in row 3, column 'b'/);
   });
 });
 

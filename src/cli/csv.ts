@@ -99,51 +99,145 @@ function detectHeader(rows: string[][], decimalComma: boolean): boolean {
   return !anyNumeric;
 }
 
-/** Resolves a column reference (header name, else 1-based position) to an index. */
-function columnIndex(ref: string, names: string[], flag: string): number {
+/** A column reference (header name, else 1-based position) as an index, -1 when there is no such column. */
+function findColumn(ref: string, names: string[]): number {
   const byName = names.indexOf(ref);
   if (byName >= 0) return byName;
   const position = Number(ref);
-  if (Number.isInteger(position) && position >= 1 && position <= names.length) return position - 1;
+  return Number.isInteger(position) && position >= 1 && position <= names.length ? position - 1 : -1;
+}
+
+/** Resolves a column reference to an index, or throws naming `flag` and the columns. */
+function columnIndex(ref: string, names: string[], flag: string): number {
+  const j = findColumn(ref, names);
+  if (j >= 0) return j;
   throw new UsageError(`${flag}: no column '${ref}'; the columns are ${names.map((n) => `'${n}'`).join(', ')} (or positions 1..${names.length}).`);
+}
+
+/**
+ * One column's cells as they stream past: the numbers (NaN where a cell is not one), whether every
+ * present cell so far is a number, the first cell that is missing or not a number and the first
+ * decimal comma (for messages), and the cell texts once they are needed (a text column: the label).
+ */
+class ColumnCells {
+  values = new Float64Array(1024);
+  numeric = true;
+  /** Data row and raw cell of the first missing or non-numeric cell, of the first decimal comma. */
+  problem: { row: number; cell: string } | null = null;
+  comma: { row: number; cell: string } | null = null;
+  /** The raw cells from data row `textsFrom` on (kept from the first non-numeric cell, or from the start when asked). */
+  texts: string[] | null = null;
+  textsFrom = 0;
+
+  constructor(keepTexts: boolean) {
+    if (keepTexts) this.texts = [];
+  }
+
+  add(row: number, cell: string, decimalComma: boolean): void {
+    if (row === this.values.length) {
+      const grown = new Float64Array(2 * row);
+      grown.set(this.values);
+      this.values = grown;
+    }
+    const t = cell.trim();
+    let x = NaN;
+    if (NUMBER.test(t)) x = Number(t);
+    else if (decimalComma && DECIMAL_COMMA.test(t)) {
+      x = Number(t.replace(',', '.'));
+      this.comma ??= { row, cell: t };
+    } else {
+      this.problem ??= { row, cell };
+      if (this.numeric && !isMissing(cell)) {
+        this.numeric = false;
+        if (this.texts === null) {
+          this.texts = [];
+          this.textsFrom = row;
+        }
+      }
+    }
+    this.values[row] = x;
+    this.texts?.push(cell);
+  }
 }
 
 /**
  * Parses `text` (the contents of `file`, named in messages). Throws UsageError for an empty file,
  * ragged rows, unknown columns, and a missing or non-numeric cell in a feature column (naming its row,
  * counted from 1 with the header as row 1 as a spreadsheet shows it, and its column).
+ *
+ * One pass: d3-dsv hands over each record and forgets it, its cells go straight into per-column
+ * numbers (ColumnCells), so no table of strings is kept (7.6 MB, 200 000 x 5: BENCHMARKS.md, the
+ * race). Only the first SAMPLE_ROWS records (header detection) and trailing blank records (dropped at
+ * the end of the file) wait. The one text column read again is a label column whose first cells were
+ * numbers (its texts were not kept).
  */
 export function readTable(text: string, file: string, options: ReadOptions = {}): Table {
   const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   const separator = detectSeparator(head(body));
   const decimalComma = separator !== ',';
-  const records = dsvFormat(separator).parseRows(body);
-  while (records.length > 0 && records[records.length - 1].every((c) => c.trim() === '')) records.pop();
-  if (records.length === 0) throw new UsageError(`${file}: the file is empty.`);
-  const hasHeader = detectHeader(records, decimalComma);
-  const width = records[0].length;
-  const names = hasHeader ? records[0].map((h, j) => h.trim() || `column ${j + 1}`) : records[0].map((_, j) => `column ${j + 1}`);
-  const first = hasHeader ? 1 : 0;
   const rowNumber = (i: number): number => i + 1; // the record's 1-based position in the file, as a spreadsheet numbers rows
-  const n = records.length - first;
-  if (n === 0) throw new UsageError(`${file}: the file has a header but no data rows.`);
-  for (let i = first; i < records.length; i++) {
-    if (records[i].length !== width) {
-      throw new UsageError(
-        `${file}: row ${rowNumber(i)} has ${records[i].length} fields but the first row has ${width} ` +
-          `(separator detected: ${SEPARATOR_NAME[separator]}; quote fields that contain it).`,
-      );
+
+  let leading: string[][] | null = []; // the first SAMPLE_ROWS records, until the header is decided
+  let blanks: string[][] = []; // blank records not yet followed by a non-blank one
+  let hasHeader = false;
+  let names: string[] = [];
+  let width = 0;
+  let first = 0;
+  let columns: ColumnCells[] = [];
+  let keepTexts = -1; // --label-column's index: its texts are kept from the start
+  let n = 0; // data rows so far
+  let ragged: { record: number; fields: number } | null = null;
+
+  const dataRow = (r: string[]): void => {
+    if (r.length !== width) {
+      ragged ??= { record: n + first, fields: r.length };
+    } else if (ragged === null) {
+      for (let j = 0; j < width; j++) columns[j].add(n, r[j], decimalComma);
     }
+    n++;
+  };
+  const decideHeader = (): void => {
+    const rows = leading!;
+    leading = null;
+    hasHeader = detectHeader(rows, decimalComma);
+    width = rows[0].length;
+    names = hasHeader ? rows[0].map((h, j) => h.trim() || `column ${j + 1}`) : rows[0].map((_, j) => `column ${j + 1}`);
+    first = hasHeader ? 1 : 0;
+    if (options.labelColumn !== undefined) keepTexts = findColumn(options.labelColumn, names);
+    columns = names.map((_, j) => new ColumnCells(j === keepTexts));
+    for (let i = first; i < rows.length; i++) dataRow(rows[i]);
+  };
+  const record = (r: string[]): void => {
+    if (leading === null) dataRow(r);
+    else {
+      leading.push(r);
+      if (leading.length === SAMPLE_ROWS) decideHeader();
+    }
+  };
+  dsvFormat(separator).parseRows(body, (r) => {
+    if (r.every((c) => c.trim() === '')) blanks.push(r);
+    else {
+      for (const b of blanks) record(b);
+      blanks = [];
+      record(r);
+    }
+    return null;
+  });
+  if (leading !== null) {
+    if ((leading as string[][]).length === 0) throw new UsageError(`${file}: the file is empty.`);
+    decideHeader();
+  }
+  if (n === 0) throw new UsageError(`${file}: the file has a header but no data rows.`);
+  const badRow = ragged as { record: number; fields: number } | null;
+  if (badRow !== null) {
+    throw new UsageError(
+      `${file}: row ${rowNumber(badRow.record)} has ${badRow.fields} fields but the first row has ${width} ` +
+        `(separator detected: ${SEPARATOR_NAME[separator]}; quote fields that contain it).`,
+    );
   }
 
   // A column is numeric when every present cell is a number.
-  const numeric = names.map((_, j) => {
-    for (let i = first; i < records.length; i++) {
-      const c = records[i][j];
-      if (!isNumber(c, decimalComma) && !isMissing(c)) return false;
-    }
-    return true;
-  });
+  const numeric = columns.map((c) => c.numeric);
   const notes: string[] = [];
   let label: number | null = null;
   if (options.labelColumn !== undefined) label = columnIndex(options.labelColumn, names, '--label-column');
@@ -165,38 +259,55 @@ export function readTable(text: string, file: string, options: ReadOptions = {})
   if (features.length === 0) throw new UsageError(`${file}: no numeric columns to fit (columns: ${names.map((s) => `'${s}'`).join(', ')}).`);
   if (label !== null && features.includes(label)) throw new UsageError(`--label-column '${names[label]}' is also a feature column in --columns.`);
 
+  // The first bad cell in row order, then in the order of the feature columns, as a row-by-row read meets it.
+  const firstOf = (pick: (c: ColumnCells) => { row: number; cell: string } | null): { row: number; cell: string; j: number } | null => {
+    let found: { row: number; cell: string; j: number } | null = null;
+    for (const j of features) {
+      const at = pick(columns[j]);
+      if (at !== null && (found === null || at.row < found.row)) found = { ...at, j };
+    }
+    return found;
+  };
+  const problem = firstOf((c) => c.problem);
+  if (problem !== null) {
+    const where = `row ${rowNumber(problem.row + first)}, column '${names[problem.j]}'`;
+    if (isMissing(problem.cell)) {
+      throw new UsageError(`${file}: missing value in ${where} (${JSON.stringify(problem.cell)}); remove or impute missing values, or leave the column out with --columns.`);
+    }
+    throw new UsageError(`${file}: ${where}: ${JSON.stringify(problem.cell)} is not a number.`);
+  }
   const d = features.length;
   const data = new Float64Array(n * d);
-  let commaSeen: string | null = null;
-  for (let i = 0; i < n; i++) {
-    const r = records[i + first];
-    for (let j = 0; j < d; j++) {
-      const cell = r[features[j]].trim();
-      let x: number;
-      if (NUMBER.test(cell)) x = Number(cell);
-      else if (decimalComma && DECIMAL_COMMA.test(cell)) {
-        x = Number(cell.replace(',', '.'));
-        commaSeen ??= `'${cell}' in row ${rowNumber(i + first)}, column '${names[features[j]]}'`;
-      } else if (isMissing(cell)) {
-        throw new UsageError(
-          `${file}: missing value in row ${rowNumber(i + first)}, column '${names[features[j]]}' (${JSON.stringify(r[features[j]])}); ` +
-            'remove or impute missing values, or leave the column out with --columns.',
-        );
-      } else {
-        throw new UsageError(`${file}: row ${rowNumber(i + first)}, column '${names[features[j]]}': ${JSON.stringify(r[features[j]])} is not a number.`);
-      }
-      data[i * d + j] = x;
-    }
+  for (let j = 0; j < d; j++) {
+    const values = columns[features[j]].values;
+    for (let i = 0; i < n; i++) data[i * d + j] = values[i];
   }
-  if (commaSeen !== null) notes.push(`decimal commas read as decimal points (first: ${commaSeen}); check that this is what the file means`);
+  const comma = firstOf((c) => c.comma);
+  if (comma !== null) notes.push(`decimal commas read as decimal points (first: '${comma.cell}' in row ${rowNumber(comma.row + first)}, column '${names[comma.j]}'); check that this is what the file means`);
   return {
     columns: features.map((j) => names[j]),
     data,
     rows: n,
-    labels: label === null ? null : records.slice(first).map((r) => r[label!]),
+    labels: label === null ? null : labelTexts(body, separator, columns[label], label, first),
     labelColumn: label === null ? null : names[label],
     separator,
     hasHeader,
     notes,
   };
+}
+
+/**
+ * The label column's n cells: those kept, after the ones read again when its first cells were numbers
+ * (no blank records come before the last data row here: they would have been ragged rows).
+ */
+function labelTexts(body: string, separator: ',' | ';' | '\t', cells: ColumnCells, j: number, first: number): string[] {
+  if (cells.textsFrom === 0) return cells.texts!;
+  const before: string[] = [];
+  let record = 0;
+  dsvFormat(separator).parseRows(body, (r) => {
+    if (record >= first && before.length < cells.textsFrom) before.push(r[j]);
+    record++;
+    return null;
+  });
+  return [...before, ...cells.texts!];
 }

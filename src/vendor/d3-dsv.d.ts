@@ -3,5 +3,7 @@
 export interface DSV {
   /** Rows of fields; quoted fields may hold the delimiter, quotes ("") and newlines. */
   parseRows(text: string): string[][];
+  /** Each row passed to `row` (with its index) as it is read; kept in the result unless `row` returns null or undefined. */
+  parseRows<T>(text: string, row: (fields: string[], index: number) => T | null | undefined): T[];
 }
 export function dsvFormat(delimiter: string): DSV;
