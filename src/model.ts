@@ -18,6 +18,8 @@ import { MODEL_FORMAT, MODEL_VERSION, parseModelJSON } from './model-json.js';
 import { mclustParameterCount } from './covariance-models.js';
 import { Random, randomSeed } from './random.js';
 import { choleskyLower } from './linalg.js';
+import { collapseReason, collapsedComponent } from './collapse.js';
+import { meanColumnVariance } from './kmeans.js';
 import { abortError, describe, notFitted } from './errors.js';
 import { createChunkWorkers, createShardedEngine, usefulWorkerCount } from './parallel.js';
 import { SufficientStatistics } from './statistics.js';
@@ -255,6 +257,13 @@ export class GaussianMixture<T extends CovarianceType = CovarianceType> {
     this.state = await fitMixture({ ...job, options: o, seed, warm, warnings, estimator: this.estimator(job.data, job.weights, job.backend) });
     const notConverged = convergenceWarning(this.state, o);
     if (notConverged) warnings.push(notConverged);
+    // A collapsed component's density is a spike the ridge sets; its log-likelihood can beat every
+    // clustering of the data (init 'auto' finds such optima where they exist), so the fit says so.
+    const variance = 'blocks' in job.data ? 0 : meanColumnVariance(job.data); // NaN with missing values
+    const collapsed = collapsedComponent(this.state.mixture, o.regCovar, Number.isFinite(variance) ? variance : 0);
+    if (collapsed !== null) {
+      warnings.push(`${collapseReason(collapsed, o.regCovar)}. Its density is a spike, not a cluster: try fewer components, selectModel (which never chooses such a fit) or a larger regCovar.`);
+    }
   }
 
   /**

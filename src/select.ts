@@ -1,5 +1,5 @@
 import type { CovarianceType, Matrix, MatrixInput } from './types.js';
-import { COVARIANCE_TYPES, mclustName, storageType } from './types.js';
+import { COVARIANCE_TYPES, mclustName } from './types.js';
 import type { GaussianMixtureOptions, ResolvedOptions } from './options.js';
 import { resolveOptions } from './options.js';
 import { GaussianMixture } from './model.js';
@@ -10,8 +10,7 @@ import type { Backend, DataHandle } from './backend/types.js';
 import { LocalEngine } from './em.js';
 import { MCLUST_MODELS, isIterativeModel, mclustParameterCount } from './covariance-models.js';
 import type { Mixture } from './params.js';
-import { expandToFull } from './params.js';
-import { choleskyLower } from './linalg.js';
+import { collapseReason, collapsedComponent } from './collapse.js';
 import { StartSet } from './starts.js';
 import { rankedStarts } from './start-ranking.js';
 import { meanColumnVariance } from './kmeans.js';
@@ -351,38 +350,9 @@ export async function fitCandidate(
   }
   const collapsed = collapsedComponent(state.mixture, o.regCovar, variance);
   if (collapsed !== null) {
-    row.degenerate =
-      `component ${collapsed} collapsed: a covariance eigenvalue is below ${COLLAPSE_FACTOR} x regCovar (${o.regCovar}), so the ridge, not the data, ` +
-      'sets its spread in some direction (it sits on fewer than d + 1 distinct points, on a constant column, or on nearly collinear points)';
+    row.degenerate = collapseReason(collapsed, o.regCovar);
   }
   return { row, state };
-}
-
-/**
- * A covariance eigenvalue below COLLAPSE_FACTOR x regCovar marks a collapsed component. An
- * unconstrained component on a subspace sits at regCovar exactly; a constrained one (a shared shape or
- * orientation) sits slightly above it, because the shared directions are not exactly its null ones.
- */
-const COLLAPSE_FACTOR = 10;
-
-/**
- * The first component whose covariance has an eigenvalue at the regCovar floor, or null: Sigma_k - f I
- * is not positive definite for f = COLLAPSE_FACTOR regCovar + 1e-12 times the mean column variance of
- * the data (`dataVariance`; the term that still catches a collapse when regCovar is 0).
- */
-function collapsedComponent(m: Mixture, regCovar: number, dataVariance: number): number | null {
-  const { k, d, type, covariances } = m;
-  const floor = COLLAPSE_FACTOR * regCovar + 1e-12 * dataVariance;
-  const full = expandToFull(covariances, type, k, d);
-  const shifted = new Float64Array(d * d);
-  const L = new Float64Array(d * d);
-  const blocks = storageType(type) === 'tied' ? 1 : k;
-  for (let c = 0; c < blocks; c++) {
-    shifted.set(full.subarray(c * d * d, (c + 1) * d * d));
-    for (let j = 0; j < d; j++) shifted[j * d + j] -= floor;
-    if (!choleskyLower(shifted, 0, d, L)) return c;
-  }
-  return null;
 }
 
 /** The top three usable candidates by the criterion, mclust's layout in gmm-wasm's sign (lower is better). */

@@ -155,6 +155,25 @@ describe('sample weights are normalised internally (fault 5)', () => {
   });
 });
 
+describe('a collapsed component is reported in fitWarnings', () => {
+  // Two 100-row blobs and one far row. A component given that row alone stays on it: its M-step
+  // covariance is regCovar x I exactly (one point, zero scatter), the floor the warning looks for.
+  const { X: blob } = blobs(43, 200, 2, 2, 4);
+  const X = [...blob, [60, -60]];
+  const alone = Int32Array.from(X, (_, i) => (i === X.length - 1 ? 2 : i % 2));
+
+  it.each(backends)('%s: a one-row component gives one warning naming it and regCovar; two blobs at K = 2 give none', async (backend) => {
+    const spike = await new GaussianMixture({ nComponents: 3, covarianceType: 'spherical', backend, init: { labels: alone } }).fit(X);
+    const c = spike.predict([[60, -60]])[0];
+    expect(spike.covariances[c]).toBeCloseTo(1e-6, 12);
+    expect(spike.fitWarnings).toHaveLength(1);
+    expect(spike.fitWarnings[0]).toMatch(new RegExp(`^component ${c} collapsed: a covariance eigenvalue is below 10 x regCovar \\(0\\.000001\\)`));
+    expect(spike.fitWarnings[0]).toMatch(/try fewer components, selectModel/);
+    const clean = await new GaussianMixture({ nComponents: 2, backend, seed: 1 }).fit(blob);
+    expect(clean.fitWarnings).toEqual([]);
+  });
+});
+
 describe('non-convergence is reported in fitWarnings (scope 7)', () => {
   const { X } = blobs(41, 500, 2, 3, 3);
 
