@@ -145,9 +145,11 @@ describe("init 'auto': reporting, determinism, weights, large data", () => {
     expect(grid.starts(3)).toBe(MIN_STARTS);
     expect(grid.survivors(3)).toBe(3);
     expect(grid.partitions(3, 0).length).toBeLessThanOrEqual(2 * MIN_STARTS + 1);
-    // 5000 x 4 at K = 16 costs 1.28e6 per iteration: the fewest starts and finishers.
+    // 5000 x 4 at K = 16 costs 1.28e6 per iteration: startWork / cost starts and the fewest finishers;
+    // at K = 40 (3.2e6, above startWork / MIN_STARTS) the fewest starts too.
     const costly = new StartSet({ rows: 5000, cols: 4, data: new Float64Array(20000) }, null, 1, SINGLE_FIT_BUDGET);
-    expect(costly.starts(16)).toBe(MIN_STARTS);
+    expect(costly.starts(16)).toBe(Math.max(MIN_STARTS, Math.floor(SINGLE_FIT_BUDGET.startWork / 1.28e6)));
+    expect(costly.starts(40)).toBe(MIN_STARTS);
     expect(costly.survivors(16)).toBe(SINGLE_FIT_BUDGET.minSurvivors);
     expect(costly.moves(16)).toBe(Math.floor(SINGLE_FIT_BUDGET.moveWork! / 1.28e6));
   });
