@@ -13,11 +13,12 @@ export const COLLAPSE_FACTOR = 10;
 /**
  * The first component whose covariance has an eigenvalue at the regCovar floor, or null: Sigma_k - f I
  * is not positive definite for f = COLLAPSE_FACTOR regCovar + 1e-12 times the mean column variance of
- * the data (`dataVariance`; the term that still catches a collapse when regCovar is 0).
+ * the data (`dataVariance`; the term that still catches a collapse when regCovar is 0; NaN, from data
+ * with missing values, counts as 0).
  */
 export function collapsedComponent(m: Mixture, regCovar: number, dataVariance: number): number | null {
   const { k, d, type, covariances } = m;
-  const floor = COLLAPSE_FACTOR * regCovar + 1e-12 * dataVariance;
+  const floor = COLLAPSE_FACTOR * regCovar + (Number.isFinite(dataVariance) ? 1e-12 * dataVariance : 0);
   const full = expandToFull(covariances, type, k, d);
   const shifted = new Float64Array(d * d);
   const L = new Float64Array(d * d);

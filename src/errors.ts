@@ -52,3 +52,8 @@ export function abortError(signal: AbortSignal): unknown {
   if (signal.reason !== undefined) return signal.reason;
   return new DOMException('The fit was aborted.', 'AbortError');
 }
+
+/** Whether `err` is a numerical failure of a fit (an ill-defined covariance, or NaN/Inf), which a candidate start or model may drop. */
+export function isNumericalFailure(err: unknown): err is GaussianMixtureError {
+  return err instanceof GaussianMixtureError && (err.code === 'ILL_DEFINED_COVARIANCE' || err.code === 'NUMERICAL_FAILURE');
+}

@@ -12,7 +12,7 @@ import { factorize } from './params.js';
 import { Random } from './random.js';
 import { MOVE_ROUNDS, SINGLE_FIT_BUDGET, StartSet } from './starts.js';
 import { splitMergePartitions } from './split-merge.js';
-import { GaussianMixtureError } from './errors.js';
+import { GaussianMixtureError, isNumericalFailure } from './errors.js';
 import type { MatrixSource } from './input.js';
 import { asRows } from './input.js';
 import { Reseeder } from './degenerate.js';
@@ -189,8 +189,6 @@ async function autoRun(job: FitJob, restart: number, s: EmSettings, reseeder: Re
     const sampleEngine = onSample ? new LocalEngine(backend, sample) : engine;
     const weightSum = starts.weights ? starts.weights.reduce((a, b) => a + b, 0) : starts.rows.rows;
     let failure: unknown = null;
-    const numerical = (err: unknown): boolean =>
-      err instanceof GaussianMixtureError && (err.code === 'ILL_DEFINED_COVARIANCE' || err.code === 'NUMERICAL_FAILURE');
     let stopped = false;
     /**
      * Runs every entry on to `until` iterations in all (under `settings`); drops the ones whose covariance fails. Once
@@ -213,7 +211,7 @@ async function autoRun(job: FitJob, restart: number, s: EmSettings, reseeder: Re
           out.push(next);
           stopped = rest.stopped;
         } catch (err) {
-          if (!numerical(err)) throw err;
+          if (!isNumericalFailure(err)) throw err;
           failure = err;
         }
       }
@@ -229,7 +227,7 @@ async function autoRun(job: FitJob, restart: number, s: EmSettings, reseeder: Re
           const start = factorize(initialEstimate({ labels }, ctx), backend, o.regCovar, 'at initialisation');
           out.push({ run: { mixture: start, converged: false, nIter: 0, lowerBound: -Infinity, history: [], stopped: false }, candidate });
         } catch (err) {
-          if (!numerical(err)) throw err;
+          if (!isNumericalFailure(err)) throw err;
           failure = err;
         }
       }
@@ -266,10 +264,10 @@ async function autoRun(job: FitJob, restart: number, s: EmSettings, reseeder: Re
     // move never turns a clean winner into a collapsed one: on three overlapping blobs (3 000 rows) a
     // one-row spike beat the clustering by 4 units (test/auto-init.test.ts), an answer no user wants.
     let next = partitions.length;
-    const spread = meanColumnVariance(starts.rows); // NaN with missing values
-    const variance = Number.isFinite(spread) ? spread : 0;
+    const count = starts.moves(k);
+    const variance = count > 0 ? meanColumnVariance(starts.rows) : 0;
     const clean = (m: Mixture): boolean => collapsedComponent(m, o.regCovar, variance) === null;
-    for (let round = 0, count = starts.moves(k); round < MOVE_ROUNDS && count > 0 && !stopped; round++) {
+    for (let round = 0; round < MOVE_ROUNDS && count > 0 && !stopped; round++) {
       const moved = splitMergePartitions(best.run.mixture, backend, sample, starts.weights, count);
       const moves = startAt(moved.map((labels, i): [number, Int32Array] => [next + i, labels]));
       next += moved.length;

@@ -259,8 +259,7 @@ export class GaussianMixture<T extends CovarianceType = CovarianceType> {
     if (notConverged) warnings.push(notConverged);
     // A collapsed component's density is a spike the ridge sets; its log-likelihood can beat every
     // clustering of the data (init 'auto' finds such optima where they exist), so the fit says so.
-    const variance = 'blocks' in job.data ? 0 : meanColumnVariance(job.data); // NaN with missing values
-    const collapsed = collapsedComponent(this.state.mixture, o.regCovar, Number.isFinite(variance) ? variance : 0);
+    const collapsed = collapsedComponent(this.state.mixture, o.regCovar, 'blocks' in job.data ? 0 : meanColumnVariance(job.data));
     if (collapsed !== null) {
       warnings.push(`${collapseReason(collapsed, o.regCovar)}. Its density is a spike, not a cluster: try fewer components, selectModel (which never chooses such a fit) or a larger regCovar.`);
     }

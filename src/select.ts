@@ -16,7 +16,7 @@ import { rankedStarts } from './start-ranking.js';
 import { meanColumnVariance } from './kmeans.js';
 import { criteria } from './criteria.js';
 import { randomSeed } from './random.js';
-import { GaussianMixtureError, abortError, describe } from './errors.js';
+import { GaussianMixtureError, abortError, describe, isNumericalFailure } from './errors.js';
 import { coreCount, resolveWorkerCount, startPool } from './parallel.js';
 import { toMatrix } from './input.js';
 
@@ -331,7 +331,7 @@ export async function fitCandidate(
       usable, gainTol: rule.gainTol, mustExceed, pickStarts,
     });
   } catch (err) {
-    if (err instanceof GaussianMixtureError && (err.code === 'ILL_DEFINED_COVARIANCE' || err.code === 'NUMERICAL_FAILURE')) {
+    if (isNumericalFailure(err)) {
       row.degenerate = `the fit failed: ${err.message}`;
       return { row, state: null };
     }

@@ -6,7 +6,7 @@ import type { Mixture } from './params.js';
 import { factorize } from './params.js';
 import { Random } from './random.js';
 import type { StartSet } from './starts.js';
-import { GaussianMixtureError } from './errors.js';
+import { isNumericalFailure } from './errors.js';
 
 /**
  * In a grid (selectModel), a model whose M-step iterates (VEI, VEE, EVE, VVE, VEV) runs its short runs
@@ -72,7 +72,7 @@ async function rankByReference(starts: StartSet, K: number, restart: number, ctx
       const run = await runEm(engine, estimator, start, settings);
       score.push({ usable: ctx.usable(run.mixture), bound: run.lowerBound });
     } catch (err) {
-      if (!(err instanceof GaussianMixtureError && (err.code === 'ILL_DEFINED_COVARIANCE' || err.code === 'NUMERICAL_FAILURE'))) throw err;
+      if (!isNumericalFailure(err)) throw err;
       score.push({ usable: false, bound: -Infinity });
     }
   }
