@@ -1,7 +1,7 @@
 import type { Matrix, MatrixInput, SklearnCovarianceType } from './types.js';
 import { SKLEARN_TYPES } from './types.js';
 import type { Backend, BackendName } from './backend/types.js';
-import type { FitOptions, NestedArray } from './model.js';
+import type { FitOptions, FittedMixtureJSON, NestedArray } from './model.js';
 import { GaussianMixture } from './model.js';
 import type { GaussianMixtureOptions, InitStrategy, ResolvedOptions } from './options.js';
 import type { FitEstimator, FitState } from './fit.js';
@@ -50,23 +50,14 @@ export type BayesianGaussianMixtureOptions = Omit<GaussianMixtureOptions, 'covar
 type SharedOptions = Omit<ResolvedOptions, (typeof ONLINE_KEYS)[number]>;
 
 /** What `toJSON` writes and `fromJSON` reads. */
-export interface BayesianGaussianMixtureJSON {
+export interface BayesianGaussianMixtureJSON extends FittedMixtureJSON {
   format: 'gmm-wasm/bayesian-model';
   version: 1;
   options: Omit<SharedOptions, 'onIteration' | 'signal' | 'init' | 'covarianceType'> & { covarianceType: SklearnCovarianceType; weightConcentrationPriorType: WeightConcentrationPriorType };
-  nFeatures: number;
   priors: { weightConcentrationPrior: number; meanPrecisionPrior: number; meanPrior: number[]; degreesOfFreedomPrior: number; covariancePrior: number[] };
   weightConcentration: number[] | number[][];
   meanPrecision: number[];
   degreesOfFreedom: number | number[];
-  weights: number[];
-  means: number[][];
-  covariances: NestedArray;
-  precisionsCholesky: NestedArray;
-  converged: boolean;
-  nIter: number;
-  lowerBound: number;
-  history: number[];
 }
 
 /** GaussianMixture's options for partialFit, which this model does not have. */

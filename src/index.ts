@@ -1,5 +1,5 @@
 export { GaussianMixture } from './model.js';
-export type { CovariancesOf, FitOptions, GaussianMixtureJSON, ImputeOptions, NestedArray } from './model.js';
+export type { CovariancesOf, FitOptions, FittedMixtureJSON, GaussianMixtureJSON, ImputeOptions, NestedArray } from './model.js';
 export type { GaussianMixtureOptions, IterationInfo, InitOption, InitParameters, InitStrategy, BackendOption } from './options.js';
 export { BayesianGaussianMixture } from './bayesian.js';
 export type { BayesianGaussianMixtureOptions, BayesianGaussianMixtureJSON, BayesianPriorOptions, WeightConcentrationPriorType } from './bayesian.js';

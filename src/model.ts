@@ -53,11 +53,8 @@ export interface FitOptions {
   sampleWeight?: ArrayLike<number>;
 }
 
-/** What `toJSON` writes and `fromJSON` reads. */
-export interface GaussianMixtureJSON {
-  format: typeof MODEL_FORMAT;
-  version: typeof MODEL_VERSION;
-  options: Omit<ResolvedOptions, 'onIteration' | 'signal' | 'init'>;
+/** The fitted state that GaussianMixtureJSON and BayesianGaussianMixtureJSON both carry. */
+export interface FittedMixtureJSON {
   nFeatures: number;
   weights: number[];
   means: number[][];
@@ -67,6 +64,13 @@ export interface GaussianMixtureJSON {
   nIter: number;
   lowerBound: number;
   history: number[];
+}
+
+/** What `toJSON` writes and `fromJSON` reads. */
+export interface GaussianMixtureJSON extends FittedMixtureJSON {
+  format: typeof MODEL_FORMAT;
+  version: typeof MODEL_VERSION;
+  options: Omit<ResolvedOptions, 'onIteration' | 'signal' | 'init'>;
 }
 
 
