@@ -91,6 +91,12 @@ export interface FitJob<P extends Mixture = Mixture> {
    * ranked starts for iterative models, start-ranking.ts); all of them when absent.
    */
   pickStarts?: (K: number, restart: number) => Promise<readonly number[]>;
+  /**
+   * init 'auto': stage 1 already run, the short run of every candidate of starts.partitions(K, restart)
+   * (an Error where it failed) under this fit's settings: selectModel's reference runs, which rank the
+   * starts of the iterative models and are the REFERENCE_TYPE model's own (start-ranking.ts).
+   */
+  shortRuns?: (K: number, restart: number) => Promise<readonly (EmRun | Error)[]>;
 }
 
 /** An estimator and its start from an initialisation strategy (`ctx.rng` is the restart's). */
@@ -224,7 +230,7 @@ async function autoRun(job: FitJob, restart: number, s: EmSettings, reseeder: Re
       for (const [candidate, labels] of numbered) {
         try {
           const ctx = { X: starts.rows, weights: starts.weights, k, type: o.covarianceType, regCovar: o.regCovar, rng: new Random(0), backend, handle: sample };
-          const start = factorize(initialEstimate({ labels }, ctx), backend, o.regCovar, 'at initialisation');
+          const start = factorize(starts.initialEstimate(labels, ctx), backend, o.regCovar, 'at initialisation');
           out.push({ run: { mixture: start, converged: false, nIter: 0, lowerBound: -Infinity, history: [], stopped: false }, candidate });
         } catch (err) {
           if (!isNumericalFailure(err)) throw err;
@@ -233,10 +239,20 @@ async function autoRun(job: FitJob, restart: number, s: EmSettings, reseeder: Re
       }
       return out;
     };
-    // Stage 1: every candidate tried (job.pickStarts; all by default) starts (0 iterations) and runs SHORT_RUN_ITERATIONS.
+    // Stage 1: every candidate tried (job.pickStarts; all by default) starts (0 iterations) and runs
+    // SHORT_RUN_ITERATIONS, unless job.shortRuns has those runs.
     const partitions = starts.partitions(k, restart);
-    const tried = job.pickStarts ? await job.pickStarts(k, restart) : partitions.keys();
-    let entries = startAt(Array.from(tried, (c): [number, Int32Array] => [c, partitions[c]]));
+    let entries: Entry[] = [];
+    if (job.shortRuns) {
+      (await job.shortRuns(k, restart)).forEach((run, candidate) => {
+        if (run instanceof Error) failure = run;
+        // Made under the reference's name (full = VVV): the same numbers, named as this fit's type.
+        else entries.push({ run: { ...run, mixture: { ...run.mixture, type: o.covarianceType } }, candidate });
+      });
+    } else {
+      const tried = job.pickStarts ? await job.pickStarts(k, restart) : partitions.keys();
+      entries = await advance(startAt(Array.from(tried, (c): [number, Int32Array] => [c, partitions[c]])), SHORT_RUN_ITERATIONS, s);
+    }
     // The hierarchical start (candidate 0 when K > 1) is never dropped: it is mclust's start, and the
     // one most often behind after a few iterations and ahead at the end.
     const hcIndex = starts.hasHierarchical(k) ? 0 : -1;
@@ -253,7 +269,6 @@ async function autoRun(job: FitJob, restart: number, s: EmSettings, reseeder: Re
       }
       return kept;
     };
-    entries = await advance(entries, SHORT_RUN_ITERATIONS, s);
     // Stage 2: the hierarchical run and the best others continue to convergence (on a sample, loosely).
     const finish = onSample ? { ...s, tol: Math.max(s.tol, SAMPLE_TOL), gainTol: undefined, maxIter: Math.min(s.maxIter, SAMPLE_MAX_ITER) } : s;
     if (!stopped) entries = await advance(keep(entries, starts.budget.margin, starts.survivors(k)), Infinity, finish);

@@ -7,12 +7,14 @@ import type { FitState } from './fit.js';
 import { SHORT_RUN_ITERATIONS, fitMixture } from './fit.js';
 import { backendNameFor, createBackend } from './backend/create.js';
 import type { Backend, DataHandle } from './backend/types.js';
+import type { EmRun } from './em.js';
 import { LocalEngine } from './em.js';
 import { MCLUST_MODELS, isIterativeModel, mclustParameterCount } from './covariance-models.js';
 import type { Mixture } from './params.js';
 import { collapseReason, collapsedComponent } from './collapse.js';
 import { StartSet } from './starts.js';
-import { rankedStarts } from './start-ranking.js';
+import type { RankingContext } from './start-ranking.js';
+import { REFERENCE_TYPE, rankedStarts, referenceRuns } from './start-ranking.js';
 import { meanColumnVariance } from './kmeans.js';
 import { criteria } from './criteria.js';
 import { randomSeed } from './random.js';
@@ -312,23 +314,30 @@ export async function fitCandidate(
   const penalty = rule.race === 'aic' ? 2 * p : p * Math.log(n);
   const mustExceed = rule.race !== null && Number.isFinite(best) ? (penalty - best) / 2 : undefined;
   const usable = (m: Mixture): boolean => collapsedComponent(m, o.regCovar, variance) === null;
+  /** `use` with the reference runs' context (start-ranking.ts): the StartSet's rows and stage 1's settings. */
+  const withReference = async <T>(restart: number, use: (ctx: RankingContext) => Promise<T>): Promise<T> => {
+    const sample = starts.subsampled ? backend.load(starts.rows, starts.weights) : handle;
+    try {
+      const settings = { ...o, type: covarianceType, init: restart, gainTol: rule.gainTol, maxIter: Math.min(SHORT_RUN_ITERATIONS, o.maxIter) };
+      return await use({ backend, handle: sample, regCovar: o.regCovar, settings, usable });
+    } finally {
+      if (sample !== handle) backend.release(sample);
+    }
+  };
+  const name = mclustName(covarianceType);
   // The iterative models' cold starts are most of a grid's time: they try the best-ranked few only.
-  const pickStarts = isIterativeModel(mclustName(covarianceType))
-    ? async (K: number, restart: number): Promise<number[]> => {
-        const sample = starts.subsampled ? backend.load(starts.rows, starts.weights) : handle;
-        try {
-          const settings = { ...o, type: covarianceType, init: restart, gainTol: rule.gainTol, maxIter: Math.min(SHORT_RUN_ITERATIONS, o.maxIter) };
-          return await rankedStarts(starts, K, restart, { backend, handle: sample, regCovar: o.regCovar, settings, usable });
-        } finally {
-          if (sample !== handle) backend.release(sample);
-        }
-      }
+  const pickStarts = isIterativeModel(name)
+    ? (K: number, restart: number): Promise<number[]> => withReference(restart, (ctx) => rankedStarts(starts, K, restart, ctx))
+    : undefined;
+  // The reference model's stage 1 is the ranking's runs, made once (unless its runs report progress or re-seed).
+  const shortRuns = name === mclustName(REFERENCE_TYPE) && o.onIteration === undefined && o.onDegenerate !== 'reseed'
+    ? (K: number, restart: number): Promise<(EmRun | Error)[]> => withReference(restart, (ctx) => referenceRuns(starts, K, restart, ctx))
     : undefined;
   let state: FitState;
   try {
     state = await fitMixture({
       data, weights: null, handle, backend, engine: new LocalEngine(backend, handle), options: o, seed: o.seed!, warm: null, starts,
-      usable, gainTol: rule.gainTol, mustExceed, pickStarts,
+      usable, gainTol: rule.gainTol, mustExceed, pickStarts, shortRuns,
     });
   } catch (err) {
     if (isNumericalFailure(err)) {

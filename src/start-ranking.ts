@@ -1,7 +1,6 @@
 import type { Backend, DataHandle } from './backend/types.js';
-import type { EmSettings } from './em.js';
+import type { EmRun, EmSettings } from './em.js';
 import { LocalEngine, MaximumLikelihood, runEm } from './em.js';
-import { initialEstimate } from './init.js';
 import type { Mixture } from './params.js';
 import { factorize } from './params.js';
 import { Random } from './random.js';
@@ -36,8 +35,17 @@ export interface RankingContext {
   usable: (m: Mixture) => boolean;
 }
 
-/** Rankings already computed, per StartSet and `${K}/${restart}`: one set of reference runs serves every model. */
-const rankings = new WeakMap<StartSet, Map<string, number[]>>();
+/**
+ * The REFERENCE_TYPE short run of every candidate of one (K, restart), or the numerical failure that
+ * ended it, and the candidates ranked by them.
+ */
+interface Reference {
+  runs: (EmRun | Error)[];
+  order: number[];
+}
+
+/** Reference runs already made, per StartSet and `${K}/${restart}`: one set serves every model of the grid. */
+const references = new WeakMap<StartSet, Map<string, Reference>>();
 
 /**
  * The candidate indices of starts.partitions(K, restart) an iterative model tries: the hierarchical one
@@ -49,34 +57,51 @@ export async function rankedStarts(starts: StartSet, K: number, restart: number,
   const count = starts.partitions(K, restart).length;
   const hc = starts.hasHierarchical(K) ? 1 : 0;
   if (count <= hc + RANKED_STARTS) return Array.from({ length: count }, (_, i) => i);
-  let cache = rankings.get(starts);
-  if (!cache) rankings.set(starts, (cache = new Map()));
-  const key = `${K}/${restart}`;
-  let order = cache.get(key);
-  if (!order) cache.set(key, (order = await rankByReference(starts, K, restart, ctx)));
+  const { order } = await reference(starts, K, restart, ctx);
   return [...(hc ? [0] : []), ...order.filter((i) => i >= hc).slice(0, RANKED_STARTS)].sort((a, b) => a - b);
 }
 
-/** Every candidate index, best REFERENCE_TYPE short run first (failed runs last; ties by index). */
-async function rankByReference(starts: StartSet, K: number, restart: number, ctx: RankingContext): Promise<number[]> {
+/**
+ * The REFERENCE_TYPE short runs themselves, per candidate (an Error where the run failed): they are
+ * exactly stage 1 of init 'auto' for the REFERENCE_TYPE model (its own name or mclust's VVV) under the
+ * same settings, so that model's candidate takes them instead of running them again.
+ */
+export async function referenceRuns(starts: StartSet, K: number, restart: number, ctx: RankingContext): Promise<(EmRun | Error)[]> {
+  return (await reference(starts, K, restart, ctx)).runs;
+}
+
+async function reference(starts: StartSet, K: number, restart: number, ctx: RankingContext): Promise<Reference> {
+  let cache = references.get(starts);
+  if (!cache) references.set(starts, (cache = new Map()));
+  const key = `${K}/${restart}`;
+  let found = cache.get(key);
+  if (!found) cache.set(key, (found = await runReference(starts, K, restart, ctx)));
+  return found;
+}
+
+/** Every candidate's REFERENCE_TYPE short run, and the candidates best run first (failed runs last; ties by index). */
+async function runReference(starts: StartSet, K: number, restart: number, ctx: RankingContext): Promise<Reference> {
   const { backend, handle, regCovar } = ctx;
   const estimator = new MaximumLikelihood(REFERENCE_TYPE, regCovar, backend);
   const engine = new LocalEngine(backend, handle);
   const settings: EmSettings = { ...ctx.settings, type: REFERENCE_TYPE, mustExceed: undefined, onIteration: undefined };
-  const partitions = starts.partitions(K, restart);
+  const runs: (EmRun | Error)[] = [];
   const score: { usable: boolean; bound: number }[] = [];
-  for (const labels of partitions) {
+  for (const labels of starts.partitions(K, restart)) {
     try {
       const init = { X: starts.rows, weights: starts.weights, k: K, type: REFERENCE_TYPE, regCovar, rng: new Random(0), backend, handle } as const;
-      const start = factorize(initialEstimate({ labels }, init), backend, regCovar, 'at initialisation');
+      const start = factorize(starts.initialEstimate(labels, init), backend, regCovar, 'at initialisation');
       const run = await runEm(engine, estimator, start, settings);
+      runs.push(run);
       score.push({ usable: ctx.usable(run.mixture), bound: run.lowerBound });
     } catch (err) {
       if (!isNumericalFailure(err)) throw err;
+      runs.push(err);
       score.push({ usable: false, bound: -Infinity });
     }
   }
-  return score
+  const order = score
     .map((_, i) => i)
     .sort((a, b) => Number(score[b].usable) - Number(score[a].usable) || score[b].bound - score[a].bound || a - b);
+  return { runs, order };
 }

@@ -1,4 +1,10 @@
-import type { Matrix } from './types.js';
+import type { KernelFamily, Matrix } from './types.js';
+import { kernelFamily } from './types.js';
+import type { Stats } from './backend/types.js';
+import type { InitContext } from './init.js';
+import { initialResponsibilities, responsibilityStatistics } from './init.js';
+import { mStep } from './mstep.js';
+import type { Estimate } from './params.js';
 import { Random } from './random.js';
 import { assignNearest, kmeans, sampleIndices, takeRows } from './kmeans.js';
 import { hcPartitions } from './hc.js';
@@ -105,6 +111,8 @@ export class StartSet {
   private treeLevels = 0;
   private readonly candidates = new Map<string, Int32Array[]>();
   private precomputedHc: Set<number> | null = null;
+  /** The statistics of each partition handed to initialEstimate, per kernel family. */
+  private readonly statistics = new WeakMap<Int32Array, Partial<Record<KernelFamily, { stats: Stats; centres: Float64Array }>>>();
 
   /** X: the data, dense or as a MatrixSource (then only the sample is copied out of it). */
   constructor(
@@ -157,6 +165,20 @@ export class StartSet {
     });
     this.candidates.set(key, out);
     return out;
+  }
+
+  /**
+   * init { labels } from `labels` (a partition of `rows`, which ctx.X and ctx.handle hold) for ctx.type:
+   * the M-step of its statistics, which depend on the kernel family only, so they are accumulated once
+   * and shared by every covariance type started from it (four or fourteen in a grid; the two passes
+   * over the rows were most of the cost of a start on the small sets).
+   */
+  initialEstimate(labels: Int32Array, ctx: InitContext): Estimate {
+    const family = kernelFamily(ctx.type);
+    let byFamily = this.statistics.get(labels);
+    if (!byFamily) this.statistics.set(labels, (byFamily = {}));
+    const { stats, centres } = (byFamily[family] ??= responsibilityStatistics(initialResponsibilities({ labels }, ctx), ctx));
+    return mStep(stats, centres, ctx.type, ctx.regCovar);
   }
 
   /** k-means (and random-row) partitions among the candidates for K components. */

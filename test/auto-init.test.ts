@@ -15,6 +15,9 @@ import { SAMPLE_MAX_ITER, SHORT_RUN_ITERATIONS } from '../src/fit.js';
 import { MERGE_PAIRS, splitMergePartitions } from '../src/split-merge.js';
 import { createBackend } from '../src/backend/create.js';
 import { factorize } from '../src/params.js';
+import { initialEstimate } from '../src/init.js';
+import { Random } from '../src/random.js';
+import { toMatrix } from '../src/input.js';
 import { blobs } from './helpers.js';
 
 const DIR = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'realdata');
@@ -163,6 +166,35 @@ describe("init 'auto': reporting, determinism, weights, large data", () => {
     expect(costly.starts(40)).toBe(MIN_STARTS);
     expect(costly.survivors(16)).toBe(SINGLE_FIT_BUDGET.minSurvivors);
     expect(costly.moves(16)).toBe(Math.floor(SINGLE_FIT_BUDGET.moveWork! / 1.28e6));
+  });
+
+  it('a StartSet starts every covariance type from its own M-step of statistics accumulated once per kernel family', async () => {
+    const data = toMatrix(blobs(12, 120, 3, 3, 2).X);
+    const starts = new StartSet(data, null, 4);
+    const labels = starts.partitions(3, 0)[1];
+    const backend = await createBackend('auto');
+    try {
+      const handle = backend.load(data, null);
+      let passes = 0;
+      const accumulate = backend.accumulate.bind(backend);
+      backend.accumulate = (...a) => (passes++, accumulate(...a));
+      const types: CovarianceType[] = ['full', 'tied', 'VVV', 'EEV', 'diag', 'spherical', 'VEI'];
+      for (const type of types) {
+        const ctx = { X: data, weights: null, k: 3, type, regCovar: 1e-6, rng: new Random(0), backend, handle };
+        const shared = starts.initialEstimate(labels, ctx);
+        const before = passes;
+        const own = initialEstimate({ labels }, ctx);
+        // Two passes for the estimate made the ordinary way; the same numbers from the shared statistics.
+        expect(passes - before).toBe(2);
+        expect(shared.weights).toEqual(own.weights);
+        expect(shared.means).toEqual(own.means);
+        expect(shared.covariances).toEqual(own.covariances);
+      }
+      // 'tri' and 'diag': two statistics of two passes each, for seven types.
+      expect(passes - 2 * types.length).toBe(4);
+    } finally {
+      backend.dispose();
+    }
   });
 
   it(`above ${START_SAMPLE_ROWS} rows the candidates compete on a subsample, then EM runs on all rows`, async () => {

@@ -11,6 +11,8 @@ import { RANKED_STARTS, rankedStarts } from '../src/start-ranking.js';
 import { SHORT_RUN_ITERATIONS } from '../src/fit.js';
 import { createBackend } from '../src/backend/create.js';
 import { toMatrix } from '../src/input.js';
+import { LocalEngine } from '../src/em.js';
+import type { CovarianceType } from '../src/types.js';
 import { blobs } from './helpers.js';
 
 // Four overlapping blobs: the partitions' short runs end at clearly different log-likelihoods.
@@ -48,6 +50,34 @@ describe('rankedStarts', () => {
       expect(await rankedStarts(fresh, K, 0, onlyWorst)).toContain(worst);
     } finally {
       backend.dispose();
+    }
+  });
+
+  it('the VVV model of the grid takes the ranking runs as its short runs: the same table, fewer passes', async () => {
+    let passes = 0;
+    const emPass = LocalEngine.prototype.emPass;
+    LocalEngine.prototype.emPass = function (this: LocalEngine, ...a) {
+      passes++;
+      return emPass.apply(this, a);
+    };
+    try {
+      const run = async (covarianceTypes: CovarianceType[], onIteration?: () => void) => {
+        passes = 0;
+        // No race: each model's passes then do not depend on the others in the grid.
+        const { table } = await selectModel(X, { nComponents: [2, K], covarianceTypes, seed: 5, onIteration, race: false });
+        return { rows: table.filter((r) => r.covarianceType === 'VVV').map((r) => [r.nComponents, r.bic, r.logLikelihood, r.converged]), passes };
+      };
+      const alone = await run(['VVV']);
+      const iterative = await run(['EVE']);
+      const shared = await run(['EVE', 'VVV']);
+      // With onIteration VVV reports its own short runs, so it runs them again.
+      const own = await run(['EVE', 'VVV'], () => {});
+      expect(shared.rows).toEqual(alone.rows);
+      expect(own.rows).toEqual(alone.rows);
+      expect(shared.passes).toBeLessThan(iterative.passes + alone.passes);
+      expect(own.passes).toBeGreaterThan(shared.passes);
+    } finally {
+      LocalEngine.prototype.emPass = emPass;
     }
   });
 

@@ -7,7 +7,7 @@ import type { MatrixInput } from '../src/types.js';
 import { JsBackend } from '../src/backend/js.js';
 import { createStats, type KernelParams, type Stats } from '../src/backend/types.js';
 import { packUpper } from '../src/params.js';
-import { WasmBackend } from '../src/backend/wasm.js';
+import { SPARE_MAX_BYTES, WasmBackend } from '../src/backend/wasm.js';
 import type { KernelFamily, Matrix } from '../src/types.js';
 import { rng } from './helpers.js';
 import {
@@ -239,7 +239,8 @@ describe.each(VARIANTS)('WasmBackend (%s) vs JsBackend', (variant, name) => {
     const wasm = make();
     const js = new JsBackend();
     const small = randomX(rand, 100, 4, false);
-    const big = randomX(rand, 20000, 8, false);
+    // Larger than the memory a backend can start with (a disposed backend's instance, SPARE_MAX_BYTES).
+    const big = randomX(rand, Math.ceil(SPARE_MAX_BYTES / 64) + 1000, 8, false);
     wasm.release(wasm.load(small, null));
     const first = wasm.memoryBytes;
     for (let i = 0; i < 5; i++) wasm.release(wasm.load(small, null));
@@ -257,6 +258,33 @@ describe.each(VARIANTS)('WasmBackend (%s) vs JsBackend', (variant, name) => {
     wasm.emPass(hBig, p, sw);
     expectStatsClose(sw, sj, 'emPass after growth');
     wasm.dispose();
+  });
+
+  it('a disposed backend leaves its instance to the next one when its memory is small, zeroed; a large one is freed', () => {
+    const rand = rng(11);
+    const X = randomX(rand, 300, 3, false);
+    const p = randomParams(rand, 4, 3, 'tri');
+    const first = make();
+    const written = first.allocateData(64, 4, 0);
+    written.data.fill(7);
+    const stats = createStats(4, 3, 'tri');
+    first.emPass(first.load(X, null), p, stats);
+    const bytes = first.memoryBytes;
+    first.dispose();
+    const next = make();
+    // The same memory (a fresh instance starts smaller), but nothing of the last backend's data in it.
+    expect(next.memoryBytes).toBe(bytes);
+    expect(Array.from(next.allocateData(64, 4, 0).data).every((v) => v === 0)).toBe(true);
+    const again = createStats(4, 3, 'tri');
+    next.emPass(next.load(X, null), p, again);
+    expect(Array.from(again.S2)).toEqual(Array.from(stats.S2));
+    expect(again.logLik).toBe(stats.logLik);
+    next.load(randomX(rand, Math.ceil(SPARE_MAX_BYTES / 24) + 1, 3, false), null);
+    expect(next.memoryBytes).toBeGreaterThan(SPARE_MAX_BYTES);
+    next.dispose();
+    const fresh = make();
+    expect(fresh.memoryBytes).toBeLessThan(bytes);
+    fresh.dispose();
   });
 
   it('holds several data sets at once: passes over one are untouched by loading, scoring and releasing others', () => {

@@ -56,6 +56,26 @@ interface Work {
   ioResp: number;
 }
 
+/** A disposed backend's instance with at most this much memory is kept for the next backend (below). */
+export const SPARE_MAX_BYTES = 8 << 20;
+/** Per module, the instance the last disposed backend left (if its memory was small) and the end of what it used. */
+const spares = new WeakMap<WebAssembly.Module, { kernels: GmmKernels; used: number }>();
+
+/**
+ * A new instance's first thousand passes are 1-5 ms slower than later ones (V8 calls a fresh
+ * instance's exports through its generic JS-to-WASM wrapper until they tier up), and selectModel on a
+ * small data set makes one backend per call for a few thousand passes. So the next backend takes
+ * the instance a disposed one left, with what it used zeroed, as the memory of a new instance is.
+ */
+function takeSpare(module: WebAssembly.Module): GmmKernels | null {
+  const spare = spares.get(module);
+  if (!spare) return null;
+  spares.delete(module);
+  const { kernels, used } = spare;
+  new Uint8Array(kernels.memory.buffer).fill(0, kernels.heapBase(), used);
+  return kernels;
+}
+
 /**
  * The WebAssembly backend: one instance, hence one linear memory, per backend, managed as an arena
  * of blocks after the module's static data: one per loaded data set, one working set for the
@@ -71,16 +91,18 @@ export class WasmBackend implements Backend {
   private readonly base: number;
   /** Allocated blocks [start, end), sorted by start. */
   private blocks: { start: number; end: number }[] = [];
+  /** The end of the highest block ever allocated: nothing past it was written. */
+  private highWater = 0;
   private work: (Work & { block: number; bytes: number }) | null = null;
   private chol: { block: number; bytes: number } | null = null;
   /** The matrix handed out by allocateData, and its block. */
   private pinned: { data: Float64Array; rows: number; cols: number; block: number } | null = null;
 
   constructor(
-    module: WebAssembly.Module,
+    private readonly module: WebAssembly.Module,
     readonly name: 'wasm' | 'wasm-scalar',
   ) {
-    this.kernels = instantiate(module);
+    this.kernels = takeSpare(module) ?? instantiate(module);
     this.memory = this.kernels.memory;
     this.f64 = new Float64Array(this.memory.buffer);
     this.base = align16(this.kernels.heapBase());
@@ -234,8 +256,15 @@ export class WasmBackend implements Backend {
     return failed;
   }
 
-  /** Frees the memory; a view from allocateData becomes empty (the buffer is detached). */
+  /**
+   * Frees the memory, or keeps the instance for the next backend when its memory is at most
+   * SPARE_MAX_BYTES (takeSpare); either way a view from allocateData becomes empty (the buffer is detached).
+   */
   dispose(): void {
+    const kernels = this.kernels;
+    if (kernels && kernels.memory.buffer.byteLength <= SPARE_MAX_BYTES) {
+      spares.set(this.module, { kernels, used: this.highWater });
+    }
     this.memory?.grow(0);
     this.kernels = null;
     this.memory = null;
@@ -316,6 +345,7 @@ export class WasmBackend implements Backend {
     }
     this.ensureBytes(at + size, what);
     this.blocks.splice(index, 0, { start: at, end: at + size });
+    this.highWater = Math.max(this.highWater, at + size);
     return at;
   }
 
