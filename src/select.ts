@@ -8,10 +8,12 @@ import { SHORT_RUN_ITERATIONS, fitMixture } from './fit.js';
 import { backendNameFor, createBackend } from './backend/create.js';
 import type { Backend, DataHandle } from './backend/types.js';
 import { LocalEngine } from './em.js';
+import type { Settling } from './em.js';
 import { MCLUST_MODELS, isIterativeModel, mclustParameterCount } from './covariance-models.js';
 import type { Mixture } from './params.js';
 import { collapseReason, collapsedComponent } from './collapse.js';
 import { StartSet } from './starts.js';
+import type { StartTable } from './starts.js';
 import { rankedStarts } from './start-ranking.js';
 import { meanColumnVariance } from './kmeans.js';
 import { criteria } from './criteria.js';
@@ -238,9 +240,11 @@ async function fitHere(
 
 /**
  * The candidates spread over a pool of workers, each holding the data and every starting partition
- * (computed here once, so the results equal fitHere's), taking the next candidate in `order` when it
- * is free; with the race on, once the candidates with fewer components have finished (its bar).
- * Returns null when workers cannot be started here (the caller fits on this thread).
+ * (computed here once, while the workers start, so the results equal fitHere's), taking the next
+ * candidate in `order` when it is free. With the race on, a candidate starts before all those with
+ * fewer components have finished: it is sent the bar so far and told each better one and the final
+ * one as they finish (EmSettings.mustExceed, a Settling value), and ends as it would have from the
+ * final bar. Returns null when workers cannot be started here (the caller fits on this thread).
  */
 async function fitInWorkers(
   data: Rows, variance: number, jobs: ResolvedOptions[], order: number[], starts: StartSet, rule: StoppingRule, workers: number,
@@ -249,30 +253,45 @@ async function fitInWorkers(
   const o = jobs[0];
   const backendName = backendNameFor(o.backend);
   const Ks = [...new Set(jobs.map((j) => j.nComponents))];
-  const table = starts.table(Ks, o.nInit);
+  let table: StartTable | null = null;
   const pool = await startPool({
     workers, backend: backendName, signal, warnings: [],
-    init: (_, module) => ({ msg: { type: 'select-init', backend: backendName, module, X: data, starts: table, variance }, transfer: [] }),
+    init: (_, module) => ({ msg: { type: 'select-init', backend: backendName, module, X: data, variance }, transfer: [] }),
+    whileStarting: () => {
+      table = starts.table(Ks, o.nInit);
+    },
   });
   if (pool === null) return null;
   try {
+    await pool.race(pool.shards.map((shard) => shard.request({ type: 'select-starts', starts: table! }, [])));
     const out: CandidateResult[] = new Array(jobs.length);
-    const finished: Promise<void>[] = [];
-    const settle: (() => void)[] = [];
-    for (let i = 0; i < jobs.length; i++) finished.push(new Promise((resolve) => (settle[i] = resolve)));
+    const known = (k: number): { best: number; final: boolean } => ({
+      best: bar(jobs, out, k, rule.race),
+      final: rule.race === null || jobs.every((j, i) => j.nComponents >= k || out[i] !== undefined),
+    });
+    // The candidate each worker runs and the bar it was last sent.
+    const running: ({ i: number; best: number; final: boolean } | null)[] = pool.shards.map(() => null);
     let next = 0;
     await pool.race(
-      pool.shards.map(async (shard) => {
+      pool.shards.map(async (shard, w) => {
         while (next < order.length) {
           const i = order[next++];
-          const k = jobs[i].nComponents;
-          if (rule.race !== null) await Promise.all(jobs.map((o, j) => (o.nComponents < k ? finished[j] : null)));
+          const sent = { i, ...known(jobs[i].nComponents) };
+          running[w] = sent;
           const { onIteration: _i, signal: _s, ...options } = jobs[i];
-          const reply = await shard.request({ type: 'select-fit', options, rule, best: bar(jobs, out, k, rule.race) }, []);
+          const reply = await shard.request({ type: 'select-fit', id: i, options, rule, best: sent.best, final: sent.final }, []);
+          running[w] = null;
           if (reply.type !== 'candidate') throw new Error(`selectModel: unexpected reply '${reply.type}'`);
           out[i] = reply.result;
-          settle[i]();
           report(jobs[i]);
+          // The candidates running against a bar that was not final yet learn its new value, or that it is final.
+          running.forEach((r, v) => {
+            if (r === null || r.final) return;
+            const now = known(jobs[r.i].nComponents);
+            if (now.best === r.best && !now.final) return;
+            Object.assign(r, now);
+            pool.shards[v].notify({ type: 'select-bar', id: r.i, best: now.best, final: now.final });
+          });
         }
       }),
     );
@@ -285,7 +304,8 @@ async function fitInWorkers(
 /**
  * Fits one candidate on the shared backend; a failed or degenerate fit becomes a row that says why.
  * `variance` is the data's mean column variance (the scale of the collapse test); `best` the race's
- * bar (rule.race's lowest value so far, Infinity: none yet).
+ * bar (rule.race's lowest value so far, Infinity: none yet), or one that may still fall until final
+ * (candidates with fewer components still running).
  */
 export async function fitCandidate(
   data: Rows,
@@ -295,7 +315,7 @@ export async function fitCandidate(
   handle: DataHandle,
   starts: StartSet,
   rule: StoppingRule,
-  best: number,
+  best: number | Settling,
 ): Promise<CandidateResult> {
   const { nComponents: k, covarianceType } = o;
   const n = data.rows;
@@ -310,7 +330,11 @@ export async function fitCandidate(
   }
   // The criterion is -2 L + penalty, and ICL >= BIC: below this total log-likelihood L it cannot beat `best`.
   const penalty = rule.race === 'aic' ? 2 * p : p * Math.log(n);
-  const mustExceed = rule.race !== null && Number.isFinite(best) ? (penalty - best) / 2 : undefined;
+  const level = (b: number): number => (penalty - b) / 2;
+  const mustExceed: number | Settling | undefined =
+    rule.race === null ? undefined
+    : typeof best === 'number' ? (Number.isFinite(best) ? level(best) : undefined)
+    : { get value() { return level(best.value); }, get final() { return best.final; }, settled: () => best.settled() };
   const usable = (m: Mixture): boolean => collapsedComponent(m, o.regCovar, variance) === null;
   // The iterative models' cold starts are most of a grid's time: they try the best-ranked few only.
   const pickStarts = isIterativeModel(mclustName(covarianceType))
@@ -344,7 +368,7 @@ export async function fitCandidate(
   Object.assign(row, criteria(ll, p, n, resp, k));
   row.converged = state.converged;
   // A fit the race cut short is exact only if its kept run got past the bar anyway (fit.ts FitState.outraced).
-  if (state.outraced && !(ll > mustExceed!)) {
+  if (state.outraced && !(ll > (typeof mustExceed === 'object' ? mustExceed.value : mustExceed!))) {
     row.outraced = true;
     row.converged = false;
   }
