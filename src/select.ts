@@ -271,15 +271,19 @@ async function fitInWorkers(
     });
     // The candidate each worker runs and the bar it was last sent.
     const running: ({ i: number; best: number; final: boolean } | null)[] = pool.shards.map(() => null);
-    let next = 0;
+    const queue = [...order];
+    const sentAt: number[] = [];
+    const took: number[] = [];
     await pool.race(
       pool.shards.map(async (shard, w) => {
-        while (next < order.length) {
-          const i = order[next++];
+        while (queue.length > 0) {
+          const i = queue.splice(longestFirst(jobs, queue, sentAt, took), 1)[0];
           const sent = { i, ...known(jobs[i].nComponents) };
           running[w] = sent;
+          sentAt[i] = performance.now();
           const { onIteration: _i, signal: _s, ...options } = jobs[i];
           const reply = await shard.request({ type: 'select-fit', id: i, options, rule, best: sent.best, final: sent.final }, []);
+          took[i] = performance.now() - sentAt[i];
           running[w] = null;
           if (reply.type !== 'candidate') throw new Error(`selectModel: unexpected reply '${reply.type}'`);
           out[i] = reply.result;
@@ -299,6 +303,26 @@ async function fitInWorkers(
   } finally {
     await pool.close();
   }
+}
+
+/**
+ * Which of `queue` (candidates in `order`) a free worker takes: among those with the fewest
+ * components (the bar needs them first), the one whose covariance type took longest with the next
+ * fewer components (so far, when still running), the first on ties. Long fits first leave the short
+ * ones to fill the workers' last seconds, where otherwise one long fit runs alone: a type that
+ * crawls with K components crawls with K + 1.
+ */
+function longestFirst(jobs: ResolvedOptions[], queue: number[], sentAt: number[], took: number[]): number {
+  const k = jobs[queue[0]].nComponents;
+  const fewer = Math.max(0, ...jobs.map((o) => (o.nComponents < k ? o.nComponents : 0)));
+  const now = performance.now();
+  const before = (i: number): number => {
+    const j = jobs.findIndex((o) => o.nComponents === fewer && o.covarianceType === jobs[i].covarianceType);
+    return j < 0 || sentAt[j] === undefined ? 0 : (took[j] ?? now - sentAt[j]);
+  };
+  let pick = 0;
+  for (let q = 1; q < queue.length && jobs[queue[q]].nComponents === k; q++) if (before(queue[q]) > before(queue[pick])) pick = q;
+  return pick;
 }
 
 /**
