@@ -183,7 +183,7 @@ export async function runEm<P extends Mixture>(
   const rising = typeof bar === 'object' && !bar.final ? bar : null;
   const fixedBar = typeof bar === 'object' ? bar.value : bar;
   // With a rising bar: every race check's inputs and the parameters and bound after that iteration.
-  const checks: (RaceCheck & { iter: number; mixture: P; lowerBound: number })[] = [];
+  const checks: { total: number; reach: number; iter: number; mixture: P; lowerBound: number }[] = [];
   let checkedAt = -Infinity;
   let lastYield = Date.now();
 
@@ -232,16 +232,17 @@ export async function runEm<P extends Mixture>(
       counted = reseeded || !Number.isFinite(change) ? 0 : counted + 1;
       increments[iter % RACE_WINDOW] = change * stats.weightSum;
       if (counted >= RACE_WINDOW) {
+        const total = L * stats.weightSum;
         // The returned parameters come from the last update, so the final log-likelihood is maxIter - iter + 1 increments on.
-        const check = { total: L * stats.weightSum, reach: RACE_SAFETY * Math.max(...increments) * (s.maxIter - iter + 1) };
+        const reach = (): number => RACE_SAFETY * Math.max(...increments) * (s.maxIter - iter + 1);
         if (rising) {
-          checks.push({ ...check, iter, mixture, lowerBound: L });
+          checks.push({ total, reach: reach(), iter, mixture, lowerBound: L });
           // A risen bar can stop an iteration already past: then the run has gone far enough.
           const value = rising.value;
           const from = value === checkedAt ? checks.length - 1 : 0;
           checkedAt = value;
-          if (checks.slice(from).some((c) => outracedAt(c, value))) break;
-        } else if (outracedAt(check, fixedBar!)) {
+          if (checks.slice(from).some((c) => outracedAt(c.total, () => c.reach, value))) break;
+        } else if (outracedAt(total, reach, fixedBar!)) {
           outraced = true;
           break;
         }
@@ -259,21 +260,16 @@ export async function runEm<P extends Mixture>(
   if (s.signal?.aborted) throw abortError(s.signal);
   if (rising) {
     await rising.settled();
-    const first = checks.find((c) => outracedAt(c, rising.value));
+    const first = checks.find((c) => outracedAt(c.total, () => c.reach, rising.value));
     // The run against the final bar stops there, and is the same up to there.
     if (first) return { mixture: first.mixture, converged: false, nIter: first.iter, lowerBound: first.lowerBound, history: history.slice(0, first.iter), stopped: false, outraced: true };
   }
   return { mixture, converged, nIter, lowerBound, history, stopped, outraced };
 }
 
-/** The race's test at one iteration: the run's total log-likelihood, and the most it may still gain. */
-interface RaceCheck {
-  total: number;
-  reach: number;
-}
-
-function outracedAt(c: RaceCheck, mustExceed: number): boolean {
-  return c.total < mustExceed - RACE_MARGIN && c.total + c.reach < mustExceed;
+/** The race's test at one iteration, from the run's total log-likelihood and the most it may still gain (asked only when short). */
+function outracedAt(total: number, reach: () => number, mustExceed: number): boolean {
+  return total < mustExceed - RACE_MARGIN && total + reach() < mustExceed;
 }
 
 /**
