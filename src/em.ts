@@ -97,11 +97,23 @@ export interface EmSettings {
    * selectModel's race: the total log-likelihood this run must exceed for its candidate to beat the
    * best one it is raced against. The run stops (EmRun.outraced) once it is more than RACE_MARGIN short and
    * cannot get there even if its next maxIter - t increments all were RACE_SAFETY times the largest of
-   * its last RACE_WINDOW ones: EM's increments shrink in its linear regime.
+   * its last RACE_WINDOW ones: EM's increments shrink in its linear regime. While the rivals that
+   * set it still run (selectModel in workers), a Settling value that only rises until final: the run
+   * keeps every iteration's parameters, stops iterating once an iteration already past would have
+   * stopped under the current value, and at its end waits for the final value and goes back to the
+   * first iteration that stops under it, so that it ends as it would have against the final value.
    */
-  mustExceed?: number;
+  mustExceed?: number | Settling;
   onIteration?: (info: IterationInfo) => boolean | void;
   signal?: AbortSignal;
+}
+
+/** A value that may still change (see EmSettings.mustExceed) until `final`. */
+export interface Settling {
+  readonly value: number;
+  readonly final: boolean;
+  /** Resolves once `final`. */
+  settled(): Promise<void>;
 }
 
 export interface EmRun<P extends Mixture = Mixture> {
@@ -123,6 +135,8 @@ export interface EmRun<P extends Mixture = Mixture> {
 
 /** How long the loop may run without letting the event loop deliver an abort. */
 const YIELD_EVERY_MS = 25;
+/** ... or the news of a Settling bar (EmSettings.mustExceed): a late one only costs iterations the run then discards. */
+const BAR_NEWS_EVERY_MS = 100;
 /**
  * The race (EmSettings.mustExceed) bounds the gain still to come by RACE_SAFETY times the largest of
  * the last RACE_WINDOW increments per remaining iteration, and acts only once a segment has that many
@@ -165,6 +179,12 @@ export async function runEm<P extends Mixture>(
   // The last RACE_WINDOW increments of the total log-likelihood, a ring, and how many of them count.
   const increments = new Float64Array(s.mustExceed === undefined ? 0 : RACE_WINDOW);
   let counted = 0;
+  const bar = s.mustExceed;
+  const rising = typeof bar === 'object' && !bar.final ? bar : null;
+  const fixedBar = typeof bar === 'object' ? bar.value : bar;
+  // With a rising bar: every race check's inputs and the parameters and bound after that iteration.
+  const checks: { total: number; reach: number; iter: number; mixture: P; lowerBound: number }[] = [];
+  let checkedAt = -Infinity;
   let lastYield = Date.now();
 
   for (let iter = 1; iter <= s.maxIter; iter++) {
@@ -180,7 +200,8 @@ export async function runEm<P extends Mixture>(
     }
     const { next, bound: L, reseeded = false } = estimator.update(stats, mixture, spare, iter);
     history.push(L);
-    spare = mixture === start ? null : mixture;
+    // A rising bar may send the run back to any earlier iteration's parameters: none is reused.
+    spare = mixture === start || rising ? null : mixture;
     mixture = next;
     // After a re-seed a new segment of the history starts: the next change is not a convergence step.
     const previous = segmentStart ? -Infinity : lowerBound;
@@ -210,20 +231,45 @@ export async function runEm<P extends Mixture>(
     if (s.mustExceed !== undefined) {
       counted = reseeded || !Number.isFinite(change) ? 0 : counted + 1;
       increments[iter % RACE_WINDOW] = change * stats.weightSum;
-      // The returned parameters come from the last update, so the final log-likelihood is maxIter - iter + 1 increments on.
-      const total = L * stats.weightSum;
-      if (counted >= RACE_WINDOW && total < s.mustExceed - RACE_MARGIN && total + RACE_SAFETY * Math.max(...increments) * (s.maxIter - iter + 1) < s.mustExceed) {
-        outraced = true;
-        break;
+      if (counted >= RACE_WINDOW) {
+        const total = L * stats.weightSum;
+        // The returned parameters come from the last update, so the final log-likelihood is maxIter - iter + 1 increments on.
+        const reach = (): number => RACE_SAFETY * Math.max(...increments) * (s.maxIter - iter + 1);
+        if (rising) {
+          checks.push({ total, reach: reach(), iter, mixture, lowerBound: L });
+          // A risen bar can stop an iteration already past: then the run has gone far enough.
+          const value = rising.value;
+          const from = value === checkedAt ? checks.length - 1 : 0;
+          checkedAt = value;
+          if (checks.slice(from).some((c) => outracedAt(c.total, () => c.reach, value))) break;
+        } else if (outracedAt(total, reach, fixedBar!)) {
+          outraced = true;
+          break;
+        }
       }
     }
     if (s.signal && Date.now() - lastYield > YIELD_EVERY_MS) {
       await new Promise((resolve) => setTimeout(resolve, 0));
       lastYield = Date.now();
+    } else if (rising && Date.now() - lastYield > BAR_NEWS_EVERY_MS) {
+      // Lets the bar's news arrive; setTimeout would wait 1 to 4 ms each time.
+      await new Promise((resolve) => (typeof setImmediate === 'function' ? setImmediate(resolve) : setTimeout(resolve, 0)));
+      lastYield = Date.now();
     }
   }
   if (s.signal?.aborted) throw abortError(s.signal);
+  if (rising) {
+    await rising.settled();
+    const first = checks.find((c) => outracedAt(c.total, () => c.reach, rising.value));
+    // The run against the final bar stops there, and is the same up to there.
+    if (first) return { mixture: first.mixture, converged: false, nIter: first.iter, lowerBound: first.lowerBound, history: history.slice(0, first.iter), stopped: false, outraced: true };
+  }
   return { mixture, converged, nIter, lowerBound, history, stopped, outraced };
+}
+
+/** The race's test at one iteration, from the run's total log-likelihood and the most it may still gain (asked only when short). */
+function outracedAt(total: number, reach: () => number, mustExceed: number): boolean {
+  return total < mustExceed - RACE_MARGIN && total + reach() < mustExceed;
 }
 
 /**

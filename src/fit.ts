@@ -3,7 +3,7 @@ import { kernelFamily } from './types.js';
 import type { Backend, DataHandle } from './backend/types.js';
 import { createStats } from './backend/types.js';
 import type { ResolvedOptions } from './options.js';
-import type { EmRun, EmSettings, Estimator, PassEngine } from './em.js';
+import type { EmRun, EmSettings, Estimator, PassEngine, Settling } from './em.js';
 import { LocalEngine, MaximumLikelihood, runEm } from './em.js';
 import type { InitContext } from './init.js';
 import { initialEstimate } from './init.js';
@@ -83,7 +83,7 @@ export interface FitJob<P extends Mixture = Mixture> {
    * EmSettings.mustExceed (selectModel's race), in units of total log-likelihood over all rows: only
    * runs over all rows take it (init 'auto' runs its short runs, and on large data both stages, on a sample).
    */
-  mustExceed?: number;
+  mustExceed?: number | Settling;
   /** Where the fit's warnings go (onDegenerate 'reseed' reports each re-seed). */
   warnings?: string[];
   /**

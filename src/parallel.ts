@@ -265,6 +265,11 @@ class Shard {
     slot?.reject(err);
   }
 
+  /** A message the worker does not answer, which may come while a request is in flight. */
+  notify(msg: WorkerRequest): void {
+    if (!this.failed) this.port.post(msg, []);
+  }
+
   request(msg: WorkerRequest, transfer: Transferable[]): Promise<WorkerReply> {
     if (this.failed) return Promise.reject(this.failed);
     return new Promise<WorkerReply>((resolve, reject) => {
@@ -289,6 +294,8 @@ export interface PoolConfig {
   warnings: string[];
   /** The first message to worker i (its data), with the buffers to transfer; the compiled module is added. */
   init(i: number, module: WebAssembly.Module | null): { msg: WorkerRequest; transfer: Transferable[] };
+  /** Work for this thread while the workers start and take in their init messages. */
+  whileStarting?: () => void;
 }
 
 /**
@@ -360,14 +367,15 @@ export async function startPool(cfg: PoolConfig): Promise<WorkerPool | null> {
     return fallback((err as Error)?.message ?? String(err));
   }
   try {
-    await pool.race(
-      shards.map((shard, i) => {
-        const { msg, transfer } = cfg.init(i, module);
-        return shard.request(msg, transfer).then(() => {
-          shard.ready = true;
-        });
-      }),
-    );
+    const ready = shards.map((shard, i) => {
+      const { msg, transfer } = cfg.init(i, module);
+      return shard.request(msg, transfer).then(() => {
+        shard.ready = true;
+      });
+    });
+    // Synchronous: no reply can be handled (and no rejection go unobserved) before race() below.
+    cfg.whileStarting?.();
+    await pool.race(ready);
   } catch (err) {
     await pool.close();
     if (err instanceof StartupFailure) return fallback(err.message);

@@ -7,12 +7,13 @@ import type { FitState } from './fit.js';
 import { SHORT_RUN_ITERATIONS, fitMixture } from './fit.js';
 import { backendNameFor, createBackend } from './backend/create.js';
 import type { Backend, DataHandle } from './backend/types.js';
-import type { EmRun } from './em.js';
+import type { EmRun, Settling } from './em.js';
 import { LocalEngine } from './em.js';
 import { MCLUST_MODELS, isIterativeModel, mclustParameterCount } from './covariance-models.js';
 import type { Mixture } from './params.js';
 import { collapseReason, collapsedComponent } from './collapse.js';
 import { StartSet } from './starts.js';
+import type { StartTable } from './starts.js';
 import type { RankingContext } from './start-ranking.js';
 import { REFERENCE_TYPE, rankedStarts, referenceRuns } from './start-ranking.js';
 import { meanColumnVariance } from './kmeans.js';
@@ -240,9 +241,11 @@ async function fitHere(
 
 /**
  * The candidates spread over a pool of workers, each holding the data and every starting partition
- * (computed here once, so the results equal fitHere's), taking the next candidate in `order` when it
- * is free; with the race on, once the candidates with fewer components have finished (its bar).
- * Returns null when workers cannot be started here (the caller fits on this thread).
+ * (computed here once, while the workers start, so the results equal fitHere's), taking the next
+ * candidate in `order` when it is free. With the race on, a candidate starts before all those with
+ * fewer components have finished: it is sent the bar so far and told each better one and the final
+ * one as they finish (EmSettings.mustExceed, a Settling value), and ends as it would have from the
+ * final bar. Returns null when workers cannot be started here (the caller fits on this thread).
  */
 async function fitInWorkers(
   data: Rows, variance: number, jobs: ResolvedOptions[], order: number[], starts: StartSet, rule: StoppingRule, workers: number,
@@ -251,30 +254,49 @@ async function fitInWorkers(
   const o = jobs[0];
   const backendName = backendNameFor(o.backend);
   const Ks = [...new Set(jobs.map((j) => j.nComponents))];
-  const table = starts.table(Ks, o.nInit);
+  let table: StartTable | null = null;
   const pool = await startPool({
     workers, backend: backendName, signal, warnings: [],
-    init: (_, module) => ({ msg: { type: 'select-init', backend: backendName, module, X: data, starts: table, variance }, transfer: [] }),
+    init: (_, module) => ({ msg: { type: 'select-init', backend: backendName, module, X: data, variance }, transfer: [] }),
+    whileStarting: () => {
+      table = starts.table(Ks, o.nInit);
+    },
   });
   if (pool === null) return null;
   try {
+    await pool.race(pool.shards.map((shard) => shard.request({ type: 'select-starts', starts: table! }, [])));
     const out: CandidateResult[] = new Array(jobs.length);
-    const finished: Promise<void>[] = [];
-    const settle: (() => void)[] = [];
-    for (let i = 0; i < jobs.length; i++) finished.push(new Promise((resolve) => (settle[i] = resolve)));
-    let next = 0;
+    const known = (k: number): { best: number; final: boolean } => ({
+      best: bar(jobs, out, k, rule.race),
+      final: rule.race === null || jobs.every((j, i) => j.nComponents >= k || out[i] !== undefined),
+    });
+    // The candidate each worker runs and the bar it was last sent.
+    const running: ({ i: number; best: number; final: boolean } | null)[] = pool.shards.map(() => null);
+    const queue = [...order];
+    const sentAt: number[] = [];
+    const took: number[] = [];
     await pool.race(
-      pool.shards.map(async (shard) => {
-        while (next < order.length) {
-          const i = order[next++];
-          const k = jobs[i].nComponents;
-          if (rule.race !== null) await Promise.all(jobs.map((o, j) => (o.nComponents < k ? finished[j] : null)));
+      pool.shards.map(async (shard, w) => {
+        while (queue.length > 0) {
+          const i = queue.splice(longestFirst(jobs, queue, sentAt, took), 1)[0];
+          const sent = { i, ...known(jobs[i].nComponents) };
+          running[w] = sent;
+          sentAt[i] = performance.now();
           const { onIteration: _i, signal: _s, ...options } = jobs[i];
-          const reply = await shard.request({ type: 'select-fit', options, rule, best: bar(jobs, out, k, rule.race) }, []);
+          const reply = await shard.request({ type: 'select-fit', id: i, options, rule, best: sent.best, final: sent.final }, []);
+          took[i] = performance.now() - sentAt[i];
+          running[w] = null;
           if (reply.type !== 'candidate') throw new Error(`selectModel: unexpected reply '${reply.type}'`);
           out[i] = reply.result;
-          settle[i]();
           report(jobs[i]);
+          // The candidates running against a bar that was not final yet learn its new value, or that it is final.
+          running.forEach((r, v) => {
+            if (r === null || r.final) return;
+            const now = known(jobs[r.i].nComponents);
+            if (now.best === r.best && !now.final) return;
+            Object.assign(r, now);
+            pool.shards[v].notify({ type: 'select-bar', id: r.i, best: now.best, final: now.final });
+          });
         }
       }),
     );
@@ -285,9 +307,30 @@ async function fitInWorkers(
 }
 
 /**
+ * Which of `queue` (candidates in `order`) a free worker takes: among those with the fewest
+ * components (the bar needs them first), the one whose covariance type took longest with the next
+ * fewer components (so far, when still running), the first on ties. Long fits first leave the short
+ * ones to fill the workers' last seconds, where otherwise one long fit runs alone: a type that
+ * crawls with K components crawls with K + 1.
+ */
+function longestFirst(jobs: ResolvedOptions[], queue: number[], sentAt: number[], took: number[]): number {
+  const k = jobs[queue[0]].nComponents;
+  const fewer = Math.max(0, ...jobs.map((o) => (o.nComponents < k ? o.nComponents : 0)));
+  const now = performance.now();
+  const before = (i: number): number => {
+    const j = jobs.findIndex((o) => o.nComponents === fewer && o.covarianceType === jobs[i].covarianceType);
+    return j < 0 || sentAt[j] === undefined ? 0 : (took[j] ?? now - sentAt[j]);
+  };
+  let pick = 0;
+  for (let q = 1; q < queue.length && jobs[queue[q]].nComponents === k; q++) if (before(queue[q]) > before(queue[pick])) pick = q;
+  return pick;
+}
+
+/**
  * Fits one candidate on the shared backend; a failed or degenerate fit becomes a row that says why.
  * `variance` is the data's mean column variance (the scale of the collapse test); `best` the race's
- * bar (rule.race's lowest value so far, Infinity: none yet).
+ * bar (rule.race's lowest value so far, Infinity: none yet), or one that may still fall until final
+ * (candidates with fewer components still running).
  */
 export async function fitCandidate(
   data: Rows,
@@ -297,7 +340,7 @@ export async function fitCandidate(
   handle: DataHandle,
   starts: StartSet,
   rule: StoppingRule,
-  best: number,
+  best: number | Settling,
 ): Promise<CandidateResult> {
   const { nComponents: k, covarianceType } = o;
   const n = data.rows;
@@ -312,7 +355,11 @@ export async function fitCandidate(
   }
   // The criterion is -2 L + penalty, and ICL >= BIC: below this total log-likelihood L it cannot beat `best`.
   const penalty = rule.race === 'aic' ? 2 * p : p * Math.log(n);
-  const mustExceed = rule.race !== null && Number.isFinite(best) ? (penalty - best) / 2 : undefined;
+  const level = (b: number): number => (penalty - b) / 2;
+  const mustExceed: number | Settling | undefined =
+    rule.race === null ? undefined
+    : typeof best === 'number' ? (Number.isFinite(best) ? level(best) : undefined)
+    : { get value() { return level(best.value); }, get final() { return best.final; }, settled: () => best.settled() };
   const usable = (m: Mixture): boolean => collapsedComponent(m, o.regCovar, variance) === null;
   /** `use` with the reference runs' context (start-ranking.ts): the StartSet's rows and stage 1's settings. */
   const withReference = async <T>(restart: number, use: (ctx: RankingContext) => Promise<T>): Promise<T> => {
@@ -353,7 +400,7 @@ export async function fitCandidate(
   Object.assign(row, criteria(ll, p, n, resp, k));
   row.converged = state.converged;
   // A fit the race cut short is exact only if its kept run got past the bar anyway (fit.ts FitState.outraced).
-  if (state.outraced && !(ll > mustExceed!)) {
+  if (state.outraced && !(ll > (typeof mustExceed === 'object' ? mustExceed.value : mustExceed!))) {
     row.outraced = true;
     row.converged = false;
   }

@@ -13,6 +13,7 @@ import { SufficientStatistics } from './statistics.js';
 import { JsBackend } from './backend/js.js';
 import { WasmBackend } from './backend/wasm.js';
 import type { ResolvedOptions } from './options.js';
+import type { Settling } from './em.js';
 import { StartSet } from './starts.js';
 import type { StartTable } from './starts.js';
 import { fitCandidate } from './select.js';
@@ -43,20 +44,31 @@ export type WorkerRequest =
       X?: Matrix<Float64Array> | Matrix<Float32Array>;
     }
   | {
-      /** A worker of selectModel: the whole data set and every starting partition of the grid. */
+      /** A worker of selectModel: the whole data set, then ('select-starts') every starting partition of the grid. */
       type: 'select-init';
       backend: BackendName;
       module: WebAssembly.Module | null;
       X: Matrix<Float64Array> | Matrix<Float32Array>;
-      starts: StartTable;
       variance: number;
     }
+  | { type: 'select-starts'; starts: StartTable }
   | {
       type: 'select-fit';
+      /** The candidate's number, which its 'select-bar' messages repeat. */
+      id: number;
       options: Omit<ResolvedOptions, 'onIteration' | 'signal'>;
       rule: StoppingRule;
-      /** The race's bar when the candidate is sent (fitCandidate's `best`). */
+      /** The race's bar when the candidate is sent (fitCandidate's `best`)... */
       best: number;
+      /** ... and whether it is final; if not, 'select-bar' messages follow until it is. */
+      final: boolean;
+    }
+  | {
+      /** Unanswered: a lower or final bar for the running candidate `id` (ignored once it has ended). */
+      type: 'select-bar';
+      id: number;
+      best: number;
+      final: boolean;
     };
 
 export interface SerializedError {
@@ -76,7 +88,9 @@ type Reply = (msg: WorkerReply, transfer: Transferable[]) => void;
 let backend: Backend | null = null;
 /** A shard's rows ('init') and the shape of its statistics. */
 let shard: { handle: DataHandle | null; missing: MissingEngine | null; k: number; d: number; family: KernelFamily } | null = null;
-let selection: { X: Matrix<Float64Array> | Matrix<Float32Array>; handle: DataHandle; starts: StartSet; variance: number } | null = null;
+let selection: { X: Matrix<Float64Array> | Matrix<Float32Array>; handle: DataHandle; starts: StartSet | null; variance: number } | null = null;
+/** The bar of the running candidate while it may still fall. */
+let pendingBar: { id: number; value: number; final: boolean; settle: () => void; settled: Promise<void> } | null = null;
 
 async function handle(msg: WorkerRequest, reply: Reply): Promise<void> {
   try {
@@ -92,14 +106,35 @@ async function handle(msg: WorkerRequest, reply: Reply): Promise<void> {
         const missing = msg.missing && msg.X ? new MissingEngine(b, msg.X, msg.weights, msg.k, msg.family) : null;
         shard = { handle: missing ? null : msg.X && b.load(msg.X, msg.weights), missing, k: msg.k, d: msg.d, family: msg.family };
       } else {
-        selection = { X: msg.X, handle: b.load(msg.X, null), starts: StartSet.fromTable(msg.starts), variance: msg.variance };
+        selection = { X: msg.X, handle: b.load(msg.X, null), starts: null, variance: msg.variance };
       }
       reply({ type: 'ready' }, []);
+    } else if (msg.type === 'select-starts') {
+      if (selection === null) throw new Error('gmm-wasm worker: select-starts before select-init');
+      selection.starts = StartSet.fromTable(msg.starts);
+      reply({ type: 'ready' }, []);
+    } else if (msg.type === 'select-bar') {
+      if (pendingBar?.id === msg.id) {
+        pendingBar.value = msg.best;
+        pendingBar.final = msg.final;
+        if (msg.final) pendingBar.settle();
+      }
     } else if (msg.type === 'select-fit') {
-      if (backend === null || selection === null) throw new Error('gmm-wasm worker: select-fit before select-init');
+      if (backend === null || selection?.starts == null) throw new Error('gmm-wasm worker: select-fit before select-init and select-starts');
       const { X, handle, starts, variance } = selection;
-      const result = await fitCandidate(X, variance, msg.options, backend, handle, starts, msg.rule, msg.best);
-      reply({ type: 'candidate', result }, []);
+      let best: number | Settling = msg.best;
+      if (!msg.final) {
+        let settle!: () => void;
+        const settled = new Promise<void>((resolve) => (settle = resolve));
+        const bar = (pendingBar = { id: msg.id, value: msg.best, final: false, settle, settled });
+        best = { get value() { return bar.value; }, get final() { return bar.final; }, settled: () => bar.settled };
+      }
+      try {
+        const result = await fitCandidate(X, variance, msg.options, backend, handle, starts, msg.rule, best);
+        reply({ type: 'candidate', result }, []);
+      } finally {
+        pendingBar = null;
+      }
     } else if (msg.type === 'pass') {
       if (backend === null || shard === null) throw new Error('gmm-wasm worker: pass before init');
       const { k, d, family } = shard;

@@ -9,6 +9,14 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { selectModel } from '../src/index.js';
 import type { Criterion, Selection, SelectionRow } from '../src/index.js';
+import { SELECT_GAIN_TOL, SELECT_MAX_ITER, SELECT_TOL, fitCandidate } from '../src/select.js';
+import type { CandidateResult } from '../src/select.js';
+import type { Settling } from '../src/em.js';
+import { resolveOptions } from '../src/options.js';
+import { createBackend } from '../src/backend/create.js';
+import { StartSet } from '../src/starts.js';
+import { meanColumnVariance } from '../src/kmeans.js';
+import { toMatrix } from '../src/input.js';
 import { blobs } from './helpers.js';
 
 // Three separated blobs: candidates with more components than three crawl (EM's slow linear
@@ -97,3 +105,64 @@ describe('the race stops candidates that cannot win, never the choice', () => {
     await expect(selectModel(X, { race: 'yes' as unknown as boolean })).rejects.toThrow(/race must be true or false, got .*yes/);
   });
 });
+
+describe('a bar that falls while the candidate runs (selectModel in workers) ends the candidate as the final bar would', () => {
+  const data = toMatrix(X);
+  const rule = { gainTol: SELECT_GAIN_TOL, race: 'bic' as const };
+
+  /** K = 5 full (it crawls) against `best`, with `onIteration` seeing each iteration. */
+  async function candidate(best: number | Settling, onIteration?: (iter: number) => void): Promise<CandidateResult> {
+    const backend = await createBackend('auto');
+    try {
+      const options = resolveOptions({
+        tol: SELECT_TOL, maxIter: SELECT_MAX_ITER, seed: 1, nComponents: 5, covarianceType: 'full',
+        ...(onIteration ? { onIteration: ({ iter }: { iter: number }) => onIteration(iter) } : {}),
+      });
+      return await fitCandidate(data, meanColumnVariance(data), options, backend, backend.load(data, null), new StartSet(data, null, 1), rule, best);
+    } finally {
+      backend.dispose();
+    }
+  }
+
+  /** A bar at `start` until iteration `at` of the run over all rows (or later), then `middle`, and `end` once the run waits for it. */
+  function falling(start: number, middle: number, end: number): { bar: Settling; onIteration: (iter: number) => void } {
+    const state = { value: start, final: false };
+    return {
+      bar: {
+        get value() { return state.value; },
+        get final() { return state.final; },
+        settled: async () => Object.assign(state, { value: end, final: true }) && undefined,
+      },
+      onIteration: (iter) => {
+        if (iter >= 30 && !state.final) state.value = middle;
+      },
+    };
+  }
+
+  const same = (a: CandidateResult, b: CandidateResult): void => {
+    expect(a.row).toEqual(b.row);
+    expect(a.state!.nIter).toBe(b.state!.nIter);
+    expect(a.state!.history).toEqual(b.state!.history);
+    expect(Array.from(a.state!.mixture.means)).toEqual(Array.from(b.state!.mixture.means));
+  };
+
+  it('stopped by the final bar: the same row, iterations and parameters as raced against it from the start', async () => {
+    const bic3 = (await candidate(Infinity)).row.bic - 200; // within reach of nothing: K = 5 is stopped
+    const fixed = await candidate(bic3);
+    expect(fixed.row.outraced).toBe(true);
+    // Unknown at first, then a weaker bar that does not stop the run, then the final one once the run ends.
+    const late = falling(Infinity, bic3 + 1e6, bic3);
+    same(await candidate(late.bar, late.onIteration), fixed);
+    // A bar already final-valued midway stops the run there; the final value sends it back to where it would have stopped.
+    const early = falling(Infinity, bic3, bic3);
+    same(await candidate(early.bar, early.onIteration), fixed);
+  });
+
+  it('a final bar that stops nothing: the run to the end, as with no bar', async () => {
+    const free = await candidate(Infinity);
+    expect(free.row.outraced).toBeUndefined();
+    const never = falling(Infinity, Infinity, Infinity);
+    same(await candidate(never.bar, never.onIteration), free);
+  });
+});
+
