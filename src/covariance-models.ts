@@ -16,6 +16,7 @@
  * reproduces `mclust::mstep`; see the notes at each model for where this code deliberately differs.
  */
 import { polarFactor, symmetricEigen, symmetricEigenvalues } from './eigen.js';
+import { mulSquare, mulTransposeSymmetric } from './linalg.js';
 
 export const MCLUST_MODELS = [
   'EII',
@@ -1113,14 +1114,7 @@ function rotationDescent(
     for (let c = 0; c < k; c++) {
       mulSquare(W, c * dd, Do, d, WD, 0);
       const o = c * dd;
-      for (let i = 0; i < d; i++) {
-        for (let j = i; j < d; j++) {
-          let s = 0;
-          for (let r = 0; r < d; r++) s += Do[r * d + i] * WD[r * d + j];
-          Bo[o + i * d + j] = s;
-          Bo[o + j * d + i] = s;
-        }
-      }
+      mulTransposeSymmetric(Do, WD, d, Bo, o);
       let l = 0;
       for (let j = 0; j < d; j++) {
         const bjj = Bo[o + j * d + j];
@@ -1172,11 +1166,11 @@ function rotationDescent(
           const ox = o + x * d;
           const px = 2 * pj - phi[x];
           const up = j < x; // s_jx = +1
-          for (let y = 0; y < d; y++) {
-            const ay = pair[j * d + y];
-            if (y === j || ay > ax) continue;
+          // The planes (j, y) are numbered in the order of y, so y <= x are those at or left of the diagonal.
+          for (let y = 0; y <= x; y++) {
+            if (y === j) continue;
             const h = Bf[ox + y] * (px - phi[y]) - bjx * Bf[oj + y];
-            H[row + ay] += up === j < y ? h : -h;
+            H[row + pair[j * d + y]] += up === j < y ? h : -h;
           }
         }
       }
@@ -1318,10 +1312,12 @@ function rotationDescent(
       const bq = mm[c] - w;
       if (!(bp > 0) || !(bq > 0)) return false;
       const y = bp * bq;
+      let ya = 0;
       if (exact) {
         h += nk[c] * Math.log(y);
       } else {
-        h += gam[c] * Math.exp(a * Math.log(y));
+        ya = gam[c] * Math.exp(a * Math.log(y));
+        h += ya;
       }
       if (!derivs) continue;
       const w1 = -uu[c] * sn + vv[c] * cs;
@@ -1333,7 +1329,6 @@ function rotationDescent(
         t1 = nk[c] * r1;
         t2 = nk[c] * (r2 - r1 * r1);
       } else {
-        const ya = gam[c] * Math.exp(a * Math.log(y));
         t1 = a * ya * r1;
         t2 = a * ya * ((a - 1) * r1 * r1 + r2);
       }
@@ -1477,22 +1472,41 @@ function choleskyInPlace(A: Float64Array, n: number): boolean {
     A[rj + j] = ljj;
     const inv = 1 / ljj;
     const j4 = j & ~3;
-    for (let i = j + 1; i < n; i++) {
+    // Four partial sums per entry: the dot products dominate a Newton step, and one sum waits on
+    // each add. Two rows at a time share the loads of row j (the last row of an odd count twice).
+    for (let i = j + 1; i < n; i += 2) {
       const ri = i * n;
-      // Four partial sums: the dot products dominate a Newton step, and one sum waits on each add.
+      const rk = i + 1 < n ? ri + n : ri;
       let x0 = A[ri + j];
       let x1 = 0;
       let x2 = 0;
       let x3 = 0;
+      let y0 = A[rk + j];
+      let y1 = 0;
+      let y2 = 0;
+      let y3 = 0;
       let m = 0;
       for (; m < j4; m += 4) {
-        x0 -= A[ri + m] * A[rj + m];
-        x1 -= A[ri + m + 1] * A[rj + m + 1];
-        x2 -= A[ri + m + 2] * A[rj + m + 2];
-        x3 -= A[ri + m + 3] * A[rj + m + 3];
+        const a0 = A[rj + m];
+        const a1 = A[rj + m + 1];
+        const a2 = A[rj + m + 2];
+        const a3 = A[rj + m + 3];
+        x0 -= A[ri + m] * a0;
+        x1 -= A[ri + m + 1] * a1;
+        x2 -= A[ri + m + 2] * a2;
+        x3 -= A[ri + m + 3] * a3;
+        y0 -= A[rk + m] * a0;
+        y1 -= A[rk + m + 1] * a1;
+        y2 -= A[rk + m + 2] * a2;
+        y3 -= A[rk + m + 3] * a3;
       }
-      for (; m < j; m++) x0 -= A[ri + m] * A[rj + m];
+      for (; m < j; m++) {
+        const am = A[rj + m];
+        x0 -= A[ri + m] * am;
+        y0 -= A[rk + m] * am;
+      }
       A[ri + j] = (x0 + x1 + (x2 + x3)) * inv;
+      A[rk + j] = (y0 + y1 + (y2 + y3)) * inv;
     }
   }
   return true;
@@ -1566,18 +1580,4 @@ function cayleyRotate(D: Float64Array, t: Float64Array, s: number, d: number, Do
     }
   }
   mulSquare(D, 0, R, d, Dout, 0);
-}
-
-/** P[p0 ..] = A_block * B for d x d row-major matrices (A at offset a0). */
-function mulSquare(A: Float64Array, a0: number, Bm: Float64Array, d: number, P: Float64Array, p0: number): void {
-  for (let i = 0; i < d; i++) {
-    const pi = p0 + i * d;
-    for (let j = 0; j < d; j++) P[pi + j] = 0;
-    for (let m = 0; m < d; m++) {
-      const a = A[a0 + i * d + m];
-      if (a === 0) continue;
-      const bm = m * d;
-      for (let j = 0; j < d; j++) P[pi + j] += a * Bm[bm + j];
-    }
-  }
 }

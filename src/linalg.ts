@@ -1,6 +1,7 @@
 /**
  * Small dense kernels on row-major d x d blocks inside flat Float64Arrays (offset `a0`).
- * Used by the JS backend's precision Cholesky, by initial-parameter checks and by `sample`.
+ * Used by the JS backend's precision Cholesky, by initial-parameter checks, by `sample` and by the
+ * orientation M-steps of EVE / VVE.
  */
 
 /**
@@ -41,4 +42,78 @@ export function inverseTransposeLower(L: Float64Array, d: number, U: Float64Arra
     }
   }
   return logDet;
+}
+
+/**
+ * P[p0 ..] = A_block B for d x d row-major matrices (A at offset a0). Each P_ij is the sum over m in
+ * ascending order of A_im B_mj from 0, terms with A_im = 0 left out; four P_ij of a row are summed at
+ * once in registers (independent sums, so the order within each is unchanged and so are the bits).
+ */
+export function mulSquare(A: Float64Array, a0: number, B: Float64Array, d: number, P: Float64Array, p0: number): void {
+  const d4 = d & ~3;
+  for (let i = 0; i < d; i++) {
+    const ai = a0 + i * d;
+    const pi = p0 + i * d;
+    let j = 0;
+    for (; j < d4; j += 4) {
+      let t0 = 0;
+      let t1 = 0;
+      let t2 = 0;
+      let t3 = 0;
+      for (let m = 0, bm = j; m < d; m++, bm += d) {
+        const a = A[ai + m];
+        if (a === 0) continue;
+        t0 += a * B[bm];
+        t1 += a * B[bm + 1];
+        t2 += a * B[bm + 2];
+        t3 += a * B[bm + 3];
+      }
+      P[pi + j] = t0;
+      P[pi + j + 1] = t1;
+      P[pi + j + 2] = t2;
+      P[pi + j + 3] = t3;
+    }
+    for (; j < d; j++) {
+      let t = 0;
+      for (let m = 0, bm = j; m < d; m++, bm += d) {
+        const a = A[ai + m];
+        if (a !== 0) t += a * B[bm];
+      }
+      P[pi + j] = t;
+    }
+  }
+}
+
+/**
+ * P[p0 ..] = A^T B for d x d row-major A and B whose product is symmetric (A^T W A from B = W A):
+ * the upper triangle P_ij = sum over r ascending of A_ri B_rj, mirrored into the lower one. Blocked
+ * as mulSquare.
+ */
+export function mulTransposeSymmetric(A: Float64Array, B: Float64Array, d: number, P: Float64Array, p0: number): void {
+  for (let i = 0; i < d; i++) {
+    const pi = p0 + i * d;
+    let j = i;
+    for (; j + 4 <= d; j += 4) {
+      let t0 = 0;
+      let t1 = 0;
+      let t2 = 0;
+      let t3 = 0;
+      for (let ri = i, rj = j; ri < d * d; ri += d, rj += d) {
+        const x = A[ri];
+        t0 += x * B[rj];
+        t1 += x * B[rj + 1];
+        t2 += x * B[rj + 2];
+        t3 += x * B[rj + 3];
+      }
+      P[pi + j] = P[p0 + j * d + i] = t0;
+      P[pi + j + 1] = P[p0 + (j + 1) * d + i] = t1;
+      P[pi + j + 2] = P[p0 + (j + 2) * d + i] = t2;
+      P[pi + j + 3] = P[p0 + (j + 3) * d + i] = t3;
+    }
+    for (; j < d; j++) {
+      let t = 0;
+      for (let ri = i, rj = j; ri < d * d; ri += d, rj += d) t += A[ri] * B[rj];
+      P[pi + j] = P[p0 + j * d + i] = t;
+    }
+  }
 }
