@@ -932,6 +932,7 @@ function mstepCommonOrientation(
     const pwork = new Float64Array(4 * dd + d);
     const V1 = new Float64Array(dd);
     const V2 = new Float64Array(dd);
+    const coef = new Float64Array(d); // MM2: 1 / a_kj - alpha_k of one component
     for (let i = 0; i < d; i++) V1[i * d + i] = V2[i * d + i] = 1;
     const budget = Math.min(maxIter, MM_BUDGET);
     const errs = new Float64Array(budget + 1);
@@ -952,8 +953,9 @@ function mstepCommonOrientation(
       for (let c = 0; c < k; c++) {
         let amax = 0;
         for (let j = 0; j < d; j++) amax = Math.max(amax, 1 / shape[c * d + j]);
+        for (let j = 0; j < d; j++) coef[j] = 1 / shape[c * d + j] - amax;
         for (let i = 0; i < d; i++) {
-          for (let j = 0; j < d; j++) F[i * d + j] += WD[c * dd + i * d + j] * (1 / shape[c * d + j] - amax);
+          for (let j = 0; j < d; j++) F[i * d + j] += WD[c * dd + i * d + j] * coef[j];
         }
       }
       if (polarFactor(F, 0, d, D, 0, pwork, V2)) updateWD();
@@ -1077,7 +1079,7 @@ function rotationDescent(
   const reuse = newton && warm && state?.hessian?.length === np * np;
   const C = reuse ? state!.hessian! : state && newton ? new Float64Array(np * np) : null;
   const lenC = C ? 0 : np * np;
-  const need = 2 * k * dd + 4 * dd + 6 * k + np * np + lenC + 3 * np + d + 4;
+  const need = 2 * k * dd + 4 * dd + 8 * k + np * np + lenC + 3 * np + d + 4;
   if (descentScratch.length < need) descentScratch = new Float64Array(need);
   let off = 0;
   const take = (len: number): Float64Array => descentScratch.subarray(off, (off += len));
@@ -1098,6 +1100,8 @@ function rotationDescent(
   const mm = take(k);
   const uu = take(k);
   const vv = take(k);
+  const logP = take(k); // log B_k,pp and log B_k,qq of the plane a sweep is at
+  const logQ = take(k);
   let factored = reuse; // Cf holds the factor of H + mu I at an earlier orientation
   // pair[p d + q] = pair[q d + p] = the index of the plane (p, q) among the P planes p < q.
   const pair = new Int32Array(dd);
@@ -1129,16 +1133,18 @@ function rotationDescent(
 
   /** g, and H when asked, at the current D (see above). */
   const derivatives = (hessian: boolean): void => {
+    const Bc = Bf; // Bf and Lf are swapped by accept: read once per call
+    const Lc = Lf;
     g.fill(0);
     if (hessian) H.fill(0);
     for (let c = 0; c < k; c++) {
       const o = c * dd;
-      const G = exact ? 0 : Math.exp(a * Lf[c]);
+      const G = exact ? 0 : Math.exp(a * Lc[c]);
       const gm = exact ? nk[c] : G;
-      for (let j = 0; j < d; j++) phi[j] = gm / Bf[o + j * d + j];
+      for (let j = 0; j < d; j++) phi[j] = gm / Bc[o + j * d + j];
       for (let p = 0, i = 0; p < d; p++) {
         for (let q = p + 1; q < d; q++, i++) {
-          const gi = 2 * Bf[o + p * d + q] * (phi[q] - phi[p]);
+          const gi = 2 * Bc[o + p * d + q] * (phi[q] - phi[p]);
           g[i] += gi;
           u[i] = gi;
         }
@@ -1156,20 +1162,20 @@ function rotationDescent(
       }
       for (let j = 0; j < d; j++) {
         const pj = phi[j];
-        const psi4 = (4 * pj) / Bf[o + j * d + j];
+        const psi4 = (4 * pj) / Bc[o + j * d + j];
         const oj = o + j * d;
         for (let x = 0; x < d; x++) {
           if (x === j) continue;
           const ax = pair[j * d + x];
           const row = ax * P;
-          const bjx = psi4 * Bf[oj + x];
+          const bjx = psi4 * Bc[oj + x];
           const ox = o + x * d;
           const px = 2 * pj - phi[x];
           const up = j < x; // s_jx = +1
           // The planes (j, y) are numbered in the order of y, so y <= x are those at or left of the diagonal.
           for (let y = 0; y <= x; y++) {
             if (y === j) continue;
-            const h = Bf[ox + y] * (px - phi[y]) - bjx * Bf[oj + y];
+            const h = Bc[ox + y] * (px - phi[y]) - bjx * Bc[oj + y];
             H[row + pair[j * d + y]] += up === j < y ? h : -h;
           }
         }
@@ -1345,17 +1351,21 @@ function rotationDescent(
 
   /** One cyclic sweep over the planes, updating D, Bf and Lf; returns the largest rotation angle. */
   const sweep = (): number => {
+    const Bc = Bf; // Bf and Lf are swapped by accept: read once per call
+    const Lc = Lf;
     let maxAngle = 0;
     for (let p = 0; p < d - 1; p++) {
       for (let q = p + 1; q < d; q++) {
         for (let c = 0; c < k; c++) {
           const o = c * dd;
-          const Pp = Bf[o + p * d + p];
-          const Qq = Bf[o + q * d + q];
+          const Pp = Bc[o + p * d + p];
+          const Qq = Bc[o + q * d + q];
           mm[c] = 0.5 * (Pp + Qq);
           uu[c] = 0.5 * (Pp - Qq);
-          vv[c] = Bf[o + p * d + q];
-          if (!exact) gam[c] = d * Math.exp(a * (Lf[c] - Math.log(Pp) - Math.log(Qq)));
+          vv[c] = Bc[o + p * d + q];
+          logP[c] = Math.log(Pp);
+          logQ[c] = Math.log(Qq);
+          if (!exact) gam[c] = d * Math.exp(a * (Lc[c] - logP[c] - logQ[c]));
         }
         // Safeguarded Newton on h'(phi) = 0 from phi = 0.
         let ph = 0;
@@ -1405,26 +1415,24 @@ function rotationDescent(
           const o = c * dd;
           for (let r = 0; r < d; r++) {
             if (r === p || r === q) continue;
-            const x = Bf[o + r * d + p];
-            const y = Bf[o + r * d + q];
+            const x = Bc[o + r * d + p];
+            const y = Bc[o + r * d + q];
             const nx = ct * x + st * y;
             const ny = -st * x + ct * y;
-            Bf[o + r * d + p] = nx;
-            Bf[o + p * d + r] = nx;
-            Bf[o + r * d + q] = ny;
-            Bf[o + q * d + r] = ny;
+            Bc[o + r * d + p] = nx;
+            Bc[o + p * d + r] = nx;
+            Bc[o + r * d + q] = ny;
+            Bc[o + q * d + r] = ny;
           }
           const w = uu[c] * cphi + vv[c] * sphi;
-          const P0 = Bf[o + p * d + p];
-          const Q0 = Bf[o + q * d + q];
           const P1 = mm[c] + w;
           const Q1 = mm[c] - w;
           const R1 = -uu[c] * sphi + vv[c] * cphi;
-          Bf[o + p * d + p] = P1;
-          Bf[o + q * d + q] = Q1;
-          Bf[o + p * d + q] = R1;
-          Bf[o + q * d + p] = R1;
-          Lf[c] += Math.log(P1) + Math.log(Q1) - Math.log(P0) - Math.log(Q0);
+          Bc[o + p * d + p] = P1;
+          Bc[o + q * d + q] = Q1;
+          Bc[o + p * d + q] = R1;
+          Bc[o + q * d + p] = R1;
+          Lc[c] += Math.log(P1) + Math.log(Q1) - logP[c] - logQ[c];
         }
       }
     }
