@@ -979,13 +979,11 @@ function mstepCommonOrientation(
     if (!converged && it < maxIter) usedRotations = true;
   }
   if (usedRotations) {
-    const r = rotationDescent(W, nk, k, d, D, exact, tol, maxIter - it, state, warm);
+    const r = rotationDescent(W, nk, k, d, D, B, exact, tol, maxIter - it, state, warm);
     if (r === -Infinity) return null;
     it += Math.abs(r);
     converged = r > 0;
-    updateWD();
-  }
-  if (!updateB()) return null;
+  } else if (!updateB()) return null;
   const T = shapesFromB();
 
   const out = new Float64Array(k * dd);
@@ -1057,7 +1055,8 @@ let descentScratch = new Float64Array(0);
  * pred ratio / (1 - ratio), is at most tol times the scale; after a sweep whose largest rotation is
  * below sqrt(tol) / 32 radians; or when no step lowers the objective any more (rounding).
  * Returns the number of steps and sweeps when converged, minus that number when maxSteps ran out
- * first (0 when maxSteps <= 0), and -Infinity when some B_k,jj is not positive.
+ * first (0 when maxSteps <= 0), and -Infinity when some B_k,jj is not positive. Bdiag (k*d) receives
+ * the diagonals B_k,jj at the final D (the same sums as updateB's from W_k D).
  */
 function rotationDescent(
   W: Float64Array,
@@ -1065,6 +1064,7 @@ function rotationDescent(
   k: number,
   d: number,
   D: Float64Array,
+  Bdiag: Float64Array,
   exact: boolean,
   tol: number,
   maxSteps: number,
@@ -1089,7 +1089,8 @@ function rotationDescent(
   let Lf = take(k); // sum_j log B_k,jj
   let Lt = take(k);
   const Dt = take(dd);
-  const cw = take(2 * dd); // cayleyRotate's work; the rotation of the last step in its second half
+  const cayA = take(dd); // cayleyRotate's work
+  const cayR = take(dd); // the rotation of the last step
   const H = take(np * np);
   const Cf = C ?? take(lenC);
   const g = take(np);
@@ -1157,7 +1158,14 @@ function rotationDescent(
           const ui = cc * u[i];
           if (ui === 0) continue;
           const row = i * P;
-          for (let j = 0; j <= i; j++) H[row + j] += ui * u[j];
+          let j = 0;
+          for (; j + 3 <= i; j += 4) {
+            H[row + j] += ui * u[j];
+            H[row + j + 1] += ui * u[j + 1];
+            H[row + j + 2] += ui * u[j + 2];
+            H[row + j + 3] += ui * u[j + 3];
+          }
+          for (; j <= i; j++) H[row + j] += ui * u[j];
         }
       }
       for (let j = 0; j < d; j++) {
@@ -1200,7 +1208,7 @@ function rotationDescent(
   };
   /** D := D cay(s t) when that does not raise the objective. */
   const tryStep = (s: number): boolean => {
-    cayleyRotate(D, t, s, d, Dt, cw);
+    cayleyRotate(D, t, s, d, Dt, cayA, cayR);
     const ft = fullB(Dt, Bt, Lt);
     if (!(ft <= f)) return false;
     accept(ft);
@@ -1208,9 +1216,8 @@ function rotationDescent(
   };
   /** Repeat the last step's rotation while it keeps lowering the objective. */
   const extend = (): void => {
-    const Q = cw.subarray(dd, 2 * dd);
     for (let m = 0; m < MAX_EXTEND; m++) {
-      mulSquare(D, 0, Q, d, Dt, 0);
+      mulSquare(D, 0, cayR, d, Dt, 0);
       const ft = fullB(Dt, Bt, Lt);
       if (!(ft < f)) return;
       accept(ft);
@@ -1466,6 +1473,7 @@ function rotationDescent(
     }
   }
   if (state) state.hessian = factored && C ? C : undefined;
+  for (let c = 0; c < k; c++) for (let j = 0; j < d; j++) Bdiag[c * d + j] = Bf[c * dd + j * d + j];
   return r === 2 ? steps : -steps;
 }
 
@@ -1538,13 +1546,10 @@ function choleskySolve(Lc: Float64Array, n: number, x: Float64Array): void {
 /**
  * Dout = D cay(s X) for the skew X with X_pq = t_pq (p < q, in the order of the planes),
  * cay(Y) = (I - Y/2)^-1 (I + Y/2), an orthogonal matrix equal to exp(Y) to second order; cay(s X)
- * is left in the second half of `work` (2 d*d). I - Y/2 has eigenvalues 1 - i mu / 2, so the
- * elimination never meets a zero pivot.
+ * is left in R (d*d), A (d*d) is work. I - Y/2 has eigenvalues 1 - i mu / 2, so the elimination
+ * never meets a zero pivot.
  */
-function cayleyRotate(D: Float64Array, t: Float64Array, s: number, d: number, Dout: Float64Array, work: Float64Array): void {
-  const dd = d * d;
-  const A = work.subarray(0, dd);
-  const R = work.subarray(dd, 2 * dd);
+function cayleyRotate(D: Float64Array, t: Float64Array, s: number, d: number, Dout: Float64Array, A: Float64Array, R: Float64Array): void {
   A.fill(0);
   R.fill(0);
   for (let i = 0; i < d; i++) A[i * d + i] = R[i * d + i] = 1;

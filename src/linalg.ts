@@ -46,48 +46,75 @@ export function inverseTransposeLower(L: Float64Array, d: number, U: Float64Arra
 
 /**
  * P[p0 ..] = A_block B for d x d row-major matrices (A at offset a0). Each P_ij is the sum over m in
- * ascending order of A_im B_mj from 0, terms with A_im = 0 left out; four P_ij of a row are summed at
- * once in registers (independent sums, so the order within each is unchanged and so are the bits).
+ * ascending order of A_im B_mj from 0, terms with A_im = 0 left out. A block of two rows by four
+ * columns of P is summed at once in registers (independent sums, so the order within each, and the
+ * bits, are those of one sum at a time); an odd last row is computed twice.
  */
 export function mulSquare(A: Float64Array, a0: number, B: Float64Array, d: number, P: Float64Array, p0: number): void {
   const d4 = d & ~3;
-  for (let i = 0; i < d; i++) {
+  for (let i = 0; i < d; i += 2) {
     const ai = a0 + i * d;
+    const ak = i + 1 < d ? ai + d : ai;
     const pi = p0 + i * d;
+    const pk = i + 1 < d ? pi + d : pi;
     let j = 0;
     for (; j < d4; j += 4) {
       let t0 = 0;
       let t1 = 0;
       let t2 = 0;
       let t3 = 0;
+      let u0 = 0;
+      let u1 = 0;
+      let u2 = 0;
+      let u3 = 0;
       for (let m = 0, bm = j; m < d; m++, bm += d) {
-        const a = A[ai + m];
-        if (a === 0) continue;
-        t0 += a * B[bm];
-        t1 += a * B[bm + 1];
-        t2 += a * B[bm + 2];
-        t3 += a * B[bm + 3];
+        const x = A[ai + m];
+        const y = A[ak + m];
+        const b0 = B[bm];
+        const b1 = B[bm + 1];
+        const b2 = B[bm + 2];
+        const b3 = B[bm + 3];
+        if (x !== 0) {
+          t0 += x * b0;
+          t1 += x * b1;
+          t2 += x * b2;
+          t3 += x * b3;
+        }
+        if (y !== 0) {
+          u0 += y * b0;
+          u1 += y * b1;
+          u2 += y * b2;
+          u3 += y * b3;
+        }
       }
       P[pi + j] = t0;
       P[pi + j + 1] = t1;
       P[pi + j + 2] = t2;
       P[pi + j + 3] = t3;
+      P[pk + j] = u0;
+      P[pk + j + 1] = u1;
+      P[pk + j + 2] = u2;
+      P[pk + j + 3] = u3;
     }
     for (; j < d; j++) {
       let t = 0;
+      let u = 0;
       for (let m = 0, bm = j; m < d; m++, bm += d) {
-        const a = A[ai + m];
-        if (a !== 0) t += a * B[bm];
+        const x = A[ai + m];
+        const y = A[ak + m];
+        if (x !== 0) t += x * B[bm];
+        if (y !== 0) u += y * B[bm];
       }
       P[pi + j] = t;
+      P[pk + j] = u;
     }
   }
 }
 
 /**
  * P[p0 ..] = A^T B for d x d row-major A and B whose product is symmetric (A^T W A from B = W A):
- * the upper triangle P_ij = sum over r ascending of A_ri B_rj, mirrored into the lower one. Blocked
- * as mulSquare.
+ * the upper triangle P_ij = sum over r ascending of A_ri B_rj, mirrored into the lower one; four
+ * entries of a row are summed at once in registers, as in mulSquare.
  */
 export function mulTransposeSymmetric(A: Float64Array, B: Float64Array, d: number, P: Float64Array, p0: number): void {
   for (let i = 0; i < d; i++) {
