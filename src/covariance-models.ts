@@ -1377,8 +1377,10 @@ function rotationDescent(
         // Safeguarded Newton on h'(phi) = 0 from phi = 0.
         let ph = 0;
         let hAt0 = NaN;
+        let fresh = false; // ev holds h and its derivatives at ph (from the trial that was accepted)
         for (let iter = 0; iter < 40; iter++) {
-          if (!evalPair(ph, true)) break;
+          if (!fresh && !evalPair(ph, true)) break;
+          fresh = false;
           const h0 = ev[0];
           const h1 = ev[1];
           const curv = ev[2];
@@ -1388,8 +1390,8 @@ function rotationDescent(
           if (Math.abs(step) > Math.PI / 8) step = step > 0 ? Math.PI / 8 : -Math.PI / 8;
           let accepted = Math.abs(step) <= 1e-4 && curv > 0;
           while (!accepted) {
-            if (evalPair(ph + step, false) && ev[0] <= h0) {
-              accepted = true;
+            if (evalPair(ph + step, true) && ev[0] <= h0) {
+              accepted = fresh = true;
               break;
             }
             step *= 0.5;
