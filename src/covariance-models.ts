@@ -1158,6 +1158,7 @@ function rotationDescent(
           const ui = cc * u[i];
           if (ui === 0) continue;
           const row = i * P;
+          // Unrolled: the largest loop of H (each entry still gets one add), fewer loop tests.
           let j = 0;
           for (; j + 3 <= i; j += 4) {
             H[row + j] += ui * u[j];
