@@ -385,7 +385,8 @@ class Agglomeration {
    * det((W_a + W_b + v v^T) / nij) by Cholesky, as the returned value x e^detExp (detExp stays 0
    * unless the running product leaves [1e-280, 1e280]); 0 when the matrix is not positive definite.
    * Each entry of the matrix is formed where the factorisation first reads it (a separate pass that
-   * stored them all first was a third of the tree's time), and F keeps the factor's off-diagonal entries.
+   * stored them all first made the 2 000-row tree 16 % slower, BENCHMARKS.md), and F keeps the
+   * factor's off-diagonal entries.
    */
   private mergedDet(a: number, b: number, nij: number): number {
     const { p, pp, W, v, F } = this;

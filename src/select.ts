@@ -242,11 +242,11 @@ async function fitHere(
  * The candidates spread over a pool of workers, each holding the data and every starting partition
  * (computed once, so the results equal fitHere's), taking the next candidate in `order` when it is
  * free. The partitions for K > 1 are made while the K = 1 candidates (which need none) run: worker 0
- * grows the hierarchical tree (most of the table's time), this thread draws the k-means and random-row
- * ones, and the other workers fit K = 1. With the race on, a candidate starts
- * before all those with fewer components have finished: it is sent the bar so far and told each better
- * one and the final one as they finish (EmSettings.mustExceed, a Settling value), and ends as it would
- * have from the final bar. Returns null when workers cannot be started here (the caller fits on this thread).
+ * grows the hierarchical tree (most of the table's time), this thread draws the k-means and
+ * random-row ones, and the other workers fit K = 1. With the race on, a candidate starts before all
+ * those with fewer components have finished: it is sent the bar so far and told each better one and
+ * the final one as they finish (EmSettings.mustExceed, a Settling value), and ends as it would have
+ * from the final bar. Returns null when workers cannot be started here (the caller fits on this thread).
  */
 async function fitInWorkers(
   data: Rows, variance: number, jobs: ResolvedOptions[], order: number[], starts: StartSet, rule: StoppingRule, workers: number,
@@ -267,7 +267,8 @@ async function fitInWorkers(
       if (reply.type !== 'tree') throw new Error(`selectModel: unexpected reply '${reply.type}'`);
       starts.useTree(tree, reply.parts);
     });
-    // Before the K = 1 fits are sent: on two cores the tree (the longest) then keeps one to itself.
+    // Before the K = 1 fits are sent, so that no more than two threads compute at once (the tree,
+    // the longest, being one of them) on two cores.
     starts.draw(Ks, o.nInit);
     const out: CandidateResult[] = new Array(jobs.length);
     const known = (k: number): { best: number; final: boolean } => ({
@@ -279,39 +280,40 @@ async function fitInWorkers(
     const queue = [...order];
     const sentAt: number[] = [];
     const took: number[] = [];
-    const fitting = pool.shards.map(async (shard, w) => {
-      if (w === 0) await grown;
-      let table = false;
-      while (queue.length > 0) {
-        // The queue is in `order`: once its first candidate has K > 1, every one left needs the tree.
-        if (!table && jobs[queue[0]].nComponents > 1) {
-          await grown;
-          await shard.request({ type: 'select-starts', starts: starts.table(Ks, o.nInit) }, []);
-          table = true;
-          continue;
+    await pool.race(
+      pool.shards.map(async (shard, w) => {
+        if (w === 0) await grown;
+        let table = false;
+        while (queue.length > 0) {
+          // The queue is in `order`: once its first candidate has K > 1, every one left needs the tree.
+          if (!table && jobs[queue[0]].nComponents > 1) {
+            await grown;
+            await shard.request({ type: 'select-starts', starts: starts.table(Ks, o.nInit) }, []);
+            table = true;
+            continue;
+          }
+          const i = queue.splice(longestFirst(jobs, queue, sentAt, took), 1)[0];
+          const sent = { i, ...known(jobs[i].nComponents) };
+          running[w] = sent;
+          sentAt[i] = performance.now();
+          const { onIteration: _i, signal: _s, ...options } = jobs[i];
+          const reply = await shard.request({ type: 'select-fit', id: i, options, rule, best: sent.best, final: sent.final }, []);
+          took[i] = performance.now() - sentAt[i];
+          running[w] = null;
+          if (reply.type !== 'candidate') throw new Error(`selectModel: unexpected reply '${reply.type}'`);
+          out[i] = reply.result;
+          report(jobs[i]);
+          // The candidates running against a bar that was not final yet learn its new value, or that it is final.
+          running.forEach((r, v) => {
+            if (r === null || r.final) return;
+            const now = known(jobs[r.i].nComponents);
+            if (now.best === r.best && !now.final) return;
+            Object.assign(r, now);
+            pool.shards[v].notify({ type: 'select-bar', id: r.i, best: now.best, final: now.final });
+          });
         }
-        const i = queue.splice(longestFirst(jobs, queue, sentAt, took), 1)[0];
-        const sent = { i, ...known(jobs[i].nComponents) };
-        running[w] = sent;
-        sentAt[i] = performance.now();
-        const { onIteration: _i, signal: _s, ...options } = jobs[i];
-        const reply = await shard.request({ type: 'select-fit', id: i, options, rule, best: sent.best, final: sent.final }, []);
-        took[i] = performance.now() - sentAt[i];
-        running[w] = null;
-        if (reply.type !== 'candidate') throw new Error(`selectModel: unexpected reply '${reply.type}'`);
-        out[i] = reply.result;
-        report(jobs[i]);
-        // The candidates running against a bar that was not final yet learn its new value, or that it is final.
-        running.forEach((r, v) => {
-          if (r === null || r.final) return;
-          const now = known(jobs[r.i].nComponents);
-          if (now.best === r.best && !now.final) return;
-          Object.assign(r, now);
-          pool.shards[v].notify({ type: 'select-bar', id: r.i, best: now.best, final: now.final });
-        });
-      }
-    });
-    await pool.race(fitting);
+      }),
+    );
     return out;
   } finally {
     await pool.close();
