@@ -294,8 +294,6 @@ export interface PoolConfig {
   warnings: string[];
   /** The first message to worker i (its data), with the buffers to transfer; the compiled module is added. */
   init(i: number, module: WebAssembly.Module | null): { msg: WorkerRequest; transfer: Transferable[] };
-  /** Work for this thread while the workers start and take in their init messages. */
-  whileStarting?: () => void;
 }
 
 /**
@@ -345,10 +343,30 @@ export class WorkerPool {
   }
 }
 
+/** Workers started ahead of their pool (prestartWorkers), which the next startPool takes first. */
+const spares: Shard[] = [];
+
 /**
- * Starts `workers` workers and sends each its init message. Returns null — after pushing a warning —
- * when workers cannot be started here; the caller then works on its own thread. Throws when aborted
- * or when a worker rejects its init message (for instance, out of memory).
+ * Starts `workers` workers now, before their pool has any data to send them, so that their start (a
+ * thread, the worker script's modules) overlaps work this thread still has to do, as the CLI reading
+ * its file. The next startPool takes them first; releaseSpareWorkers ends those it did not take. Does
+ * nothing where workers cannot be started (startPool then says why).
+ */
+export async function prestartWorkers(workers: number): Promise<void> {
+  const spawn = await spawner();
+  if (typeof spawn === 'string') return;
+  for (let i = 0; i < workers; i++) spares.push(new Shard(spawn));
+}
+
+/** Ends the prestarted workers that no pool took (they would keep a Node process alive). */
+export async function releaseSpareWorkers(): Promise<void> {
+  await Promise.all(spares.splice(0).map((s) => s.port.terminate().catch(() => undefined)));
+}
+
+/**
+ * Starts `workers` workers (prestarted ones first) and sends each its init message. Returns null —
+ * after pushing a warning — when workers cannot be started here; the caller then works on its own
+ * thread. Throws when aborted or when a worker rejects its init message (for instance, out of memory).
  */
 export async function startPool(cfg: PoolConfig): Promise<WorkerPool | null> {
   const fallback = (why: string): null => {
@@ -361,7 +379,7 @@ export async function startPool(cfg: PoolConfig): Promise<WorkerPool | null> {
   const shards: Shard[] = [];
   const pool = new WorkerPool(shards, cfg.signal);
   try {
-    for (let i = 0; i < cfg.workers; i++) shards.push(new Shard(spawn));
+    for (let i = 0; i < cfg.workers; i++) shards.push(spares.shift() ?? new Shard(spawn));
   } catch (err) {
     await pool.close();
     return fallback((err as Error)?.message ?? String(err));
@@ -373,8 +391,6 @@ export async function startPool(cfg: PoolConfig): Promise<WorkerPool | null> {
         shard.ready = true;
       });
     });
-    // Synchronous: no reply can be handled (and no rejection go unobserved) before race() below.
-    cfg.whileStarting?.();
     await pool.race(ready);
   } catch (err) {
     await pool.close();

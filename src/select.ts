@@ -13,7 +13,6 @@ import { MCLUST_MODELS, isIterativeModel, mclustParameterCount } from './covaria
 import type { Mixture } from './params.js';
 import { collapseReason, collapsedComponent } from './collapse.js';
 import { StartSet } from './starts.js';
-import type { StartTable } from './starts.js';
 import type { RankingContext } from './start-ranking.js';
 import { REFERENCE_TYPE, rankedStarts, referenceRuns } from './start-ranking.js';
 import { meanColumnVariance } from './kmeans.js';
@@ -241,11 +240,13 @@ async function fitHere(
 
 /**
  * The candidates spread over a pool of workers, each holding the data and every starting partition
- * (computed here once, while the workers start, so the results equal fitHere's), taking the next
- * candidate in `order` when it is free. With the race on, a candidate starts before all those with
- * fewer components have finished: it is sent the bar so far and told each better one and the final
- * one as they finish (EmSettings.mustExceed, a Settling value), and ends as it would have from the
- * final bar. Returns null when workers cannot be started here (the caller fits on this thread).
+ * (computed once, so the results equal fitHere's), taking the next candidate in `order` when it is
+ * free. The partitions for K > 1 are made while the K = 1 candidates (which need none) run: worker 0
+ * grows the hierarchical tree (most of the table's time), this thread draws the k-means and
+ * random-row ones, and the other workers fit K = 1. With the race on, a candidate starts before all
+ * those with fewer components have finished: it is sent the bar so far and told each better one and
+ * the final one as they finish (EmSettings.mustExceed, a Settling value), and ends as it would have
+ * from the final bar. Returns null when workers cannot be started here (the caller fits on this thread).
  */
 async function fitInWorkers(
   data: Rows, variance: number, jobs: ResolvedOptions[], order: number[], starts: StartSet, rule: StoppingRule, workers: number,
@@ -254,17 +255,21 @@ async function fitInWorkers(
   const o = jobs[0];
   const backendName = backendNameFor(o.backend);
   const Ks = [...new Set(jobs.map((j) => j.nComponents))];
-  let table: StartTable | null = null;
+  const single = starts.table(Ks.filter((k) => k === 1), o.nInit);
   const pool = await startPool({
     workers, backend: backendName, signal, warnings: [],
-    init: (_, module) => ({ msg: { type: 'select-init', backend: backendName, module, X: data, variance }, transfer: [] }),
-    whileStarting: () => {
-      table = starts.table(Ks, o.nInit);
-    },
+    init: (_, module) => ({ msg: { type: 'select-init', backend: backendName, module, X: data, variance, starts: single }, transfer: [] }),
   });
   if (pool === null) return null;
   try {
-    await pool.race(pool.shards.map((shard) => shard.request({ type: 'select-starts', starts: table! }, [])));
+    const tree = starts.treeRequest(Ks);
+    const grown = tree && pool.shards[0].request({ type: 'select-tree', tree }, []).then((reply) => {
+      if (reply.type !== 'tree') throw new Error(`selectModel: unexpected reply '${reply.type}'`);
+      starts.useTree(tree, reply.parts);
+    });
+    // Before the K = 1 fits are sent, so that no more than two threads compute at once (the tree,
+    // the longest, being one of them) on two cores.
+    starts.draw(Ks, o.nInit);
     const out: CandidateResult[] = new Array(jobs.length);
     const known = (k: number): { best: number; final: boolean } => ({
       best: bar(jobs, out, k, rule.race),
@@ -277,7 +282,16 @@ async function fitInWorkers(
     const took: number[] = [];
     await pool.race(
       pool.shards.map(async (shard, w) => {
+        if (w === 0) await grown;
+        let table = false;
         while (queue.length > 0) {
+          // The queue is in `order`: once its first candidate has K > 1, every one left needs the tree.
+          if (!table && jobs[queue[0]].nComponents > 1) {
+            await grown;
+            await shard.request({ type: 'select-starts', starts: starts.table(Ks, o.nInit) }, []);
+            table = true;
+            continue;
+          }
           const i = queue.splice(longestFirst(jobs, queue, sentAt, took), 1)[0];
           const sent = { i, ...known(jobs[i].nComponents) };
           running[w] = sent;

@@ -81,13 +81,6 @@ export const GRID_BUDGET: StartBudget = {
   startWork: 0, maxStarts: MIN_STARTS, finishWork: 0, minSurvivors: 3, maxSurvivors: 3, margin: 10, sampleRows: START_SAMPLE_ROWS,
 };
 
-/**
- * The candidate starting partitions of init 'auto' for one data set, shared by every K and covariance
- * type fitted to it (selectModel builds one set for its whole grid: one hierarchical tree, one set of
- * k-means seeds). Partitions are computed on first use and cached; each depends only on the seed, K
- * and the restart index, never on the order of requests. When the data have more than the budget's
- * sampleRows rows, everything is computed on a seeded subsample (`rows`).
- */
 /** Everything a StartSet computed for a grid, in a form that can be posted to a worker. */
 export interface StartTable {
   rows: Rows;
@@ -100,6 +93,26 @@ export interface StartTable {
   budget: StartBudget;
 }
 
+/**
+ * One tree serves every K: it is grown with at least this many levels, so that later requests rarely
+ * rebuild it. The partition for K is the same from a tree of any number of levels >= K (hc.ts cutTree).
+ */
+const TREE_LEVELS = 9;
+
+/** The input of StartSet.growTree, which a worker can be posted. */
+export interface TreeRequest {
+  rows: Rows;
+  levels: number;
+  seed: number;
+}
+
+/**
+ * The candidate starting partitions of init 'auto' for one data set, shared by every K and covariance
+ * type fitted to it (selectModel builds one set for its whole grid: one hierarchical tree, one set of
+ * k-means seeds). Partitions are computed on first use and cached; each depends only on the seed, K
+ * and the restart index, never on the order of requests. When the data have more than the budget's
+ * sampleRows rows, everything is computed on a seeded subsample (`rows`).
+ */
 export class StartSet {
   /** The rows the partitions label (all rows, or the subsample). */
   readonly rows: Rows;
@@ -110,6 +123,7 @@ export class StartSet {
   private tree: Int32Array[] = [];
   private treeLevels = 0;
   private readonly candidates = new Map<string, Int32Array[]>();
+  private readonly draws = new Map<string, Int32Array[]>();
   private precomputedHc: Set<number> | null = null;
   /** The statistics of each partition handed to initialEstimate, per kernel family. */
   private readonly statistics = new WeakMap<Int32Array, Partial<Record<KernelFamily, { stats: Stats; centres: Float64Array }>>>();
@@ -148,13 +162,7 @@ export class StartSet {
     } else {
       const hc = this.hierarchical(K);
       if (hc) all.push(hc);
-      const count = this.starts(K);
-      for (let s = 0; s < count; s++) {
-        all.push(kmeans(this.rows, this.weights, K, new Random(mix(this.seed, K, restart * count + s))));
-      }
-      for (let s = 0; s < count; s++) {
-        all.push(this.randomPartition(K, new Random(mix(this.seed ^ 0x632be5ab, K, restart * count + s))));
-      }
+      all.push(...this.drawn(K, restart));
     }
     const seen = new Set<string>();
     const out = all.filter((labels) => {
@@ -165,6 +173,50 @@ export class StartSet {
     });
     this.candidates.set(key, out);
     return out;
+  }
+
+  /** The k-means, then the random-row partitions for K > 1 components in restart `restart` (cached). */
+  private drawn(K: number, restart: number): Int32Array[] {
+    const key = `${K}/${restart}`;
+    let out = this.draws.get(key);
+    if (out) return out;
+    out = [];
+    const count = this.starts(K);
+    for (let s = 0; s < count; s++) {
+      out.push(kmeans(this.rows, this.weights, K, new Random(mix(this.seed, K, restart * count + s))));
+    }
+    for (let s = 0; s < count; s++) {
+      out.push(this.randomPartition(K, new Random(mix(this.seed ^ 0x632be5ab, K, restart * count + s))));
+    }
+    this.draws.set(key, out);
+    return out;
+  }
+
+  /**
+   * Every partition of `table` but the hierarchical ones, for these K and restarts 0 .. restarts - 1:
+   * the work selectModel's thread does while a worker grows the tree (treeRequest).
+   */
+  draw(Ks: readonly number[], restarts: number): void {
+    for (const K of Ks) for (let r = 0; r < restarts; r++) if (K > 1) this.drawn(K, r);
+  }
+
+  /**
+   * What the hierarchical partitions of every K of Ks need: the tree's rows, levels and seed (for
+   * growTree in a worker; useTree takes the result). null when no K has one (all K are 1).
+   */
+  treeRequest(Ks: readonly number[]): TreeRequest | null {
+    const most = Math.max(...Ks);
+    return most > 1 ? { rows: this.positiveRows(), levels: Math.max(most, TREE_LEVELS), seed: this.seed } : null;
+  }
+
+  static growTree(t: TreeRequest): Int32Array[] {
+    return hcPartitions(t.rows, t.levels, new Random(t.seed));
+  }
+
+  /** The tree grown from `t` (growTree's partitions of the positive-weight rows). */
+  useTree(t: TreeRequest, parts: Int32Array[]): void {
+    this.treeLevels = t.levels;
+    this.tree = this.weights ? parts.map((p) => this.spread(p)) : parts;
   }
 
   /**
@@ -227,10 +279,8 @@ export class StartSet {
 
   private hierarchical(K: number): Int32Array | null {
     if (this.treeLevels < K) {
-      // One tree serves every K: ask for enough levels that later requests rarely rebuild it.
-      this.treeLevels = Math.max(K, 9);
-      this.tree = hcPartitions(this.positiveRows(), this.treeLevels, new Random(this.seed));
-      if (this.weights) this.tree = this.tree.map((p) => this.spread(p));
+      const t = this.treeRequest([K])!;
+      this.useTree(t, StartSet.growTree(t));
     }
     return this.tree[K - 1] ?? null;
   }

@@ -2,7 +2,7 @@
  * The worker side of parallel fitting (see parallel.ts). Either one shard of rows per worker, loaded
  * once, then one fused EM pass per 'pass' message, whose statistics go back with their buffers
  * transferred; or (selectModel) the whole data set and the grid's starting partitions, then one whole
- * candidate fit per 'select-fit' message.
+ * candidate fit per 'select-fit' message (and, in one worker, the grid's hierarchical tree first).
  * Runs as a module Web Worker (self.onmessage) and as a Node worker_threads worker (parentPort, loaded
  * by a dynamic import so that browsers and bundlers never see a Node module). No top-level await.
  */
@@ -15,7 +15,7 @@ import { WasmBackend } from './backend/wasm.js';
 import type { ResolvedOptions } from './options.js';
 import type { Settling } from './em.js';
 import { StartSet } from './starts.js';
-import type { StartTable } from './starts.js';
+import type { StartTable, TreeRequest } from './starts.js';
 import { fitCandidate } from './select.js';
 import type { CandidateResult, StoppingRule } from './select.js';
 
@@ -44,14 +44,24 @@ export type WorkerRequest =
       X?: Matrix<Float64Array> | Matrix<Float32Array>;
     }
   | {
-      /** A worker of selectModel: the whole data set, then ('select-starts') every starting partition of the grid. */
+      /** A worker of selectModel: the whole data set and the K = 1 candidates' starts (they need no tree)... */
       type: 'select-init';
       backend: BackendName;
       module: WebAssembly.Module | null;
       X: Matrix<Float64Array> | Matrix<Float32Array>;
       variance: number;
+      starts: StartTable;
     }
-  | { type: 'select-starts'; starts: StartTable }
+  | {
+      /** ... then every starting partition of the grid. */
+      type: 'select-starts';
+      starts: StartTable;
+    }
+  | {
+      /** selectModel's hierarchical tree (StartSet.growTree), grown here while the other workers fit K = 1. */
+      type: 'select-tree';
+      tree: TreeRequest;
+    }
   | {
       type: 'select-fit';
       /** The candidate's number, which its 'select-bar' messages repeat. */
@@ -81,6 +91,7 @@ export type WorkerReply =
   | { type: 'ready' }
   | { type: 'stats'; N: Float64Array; S1: Float64Array; S2: Float64Array; logLik: number; weightSum: number }
   | { type: 'candidate'; result: CandidateResult }
+  | { type: 'tree'; parts: Int32Array[] }
   | { type: 'error'; error: SerializedError };
 
 type Reply = (msg: WorkerReply, transfer: Transferable[]) => void;
@@ -88,7 +99,7 @@ type Reply = (msg: WorkerReply, transfer: Transferable[]) => void;
 let backend: Backend | null = null;
 /** A shard's rows ('init') and the shape of its statistics. */
 let shard: { handle: DataHandle | null; missing: MissingEngine | null; k: number; d: number; family: KernelFamily } | null = null;
-let selection: { X: Matrix<Float64Array> | Matrix<Float32Array>; handle: DataHandle; starts: StartSet | null; variance: number } | null = null;
+let selection: { X: Matrix<Float64Array> | Matrix<Float32Array>; handle: DataHandle; starts: StartSet; variance: number } | null = null;
 /** The bar of the running candidate while it may still fall. */
 let pendingBar: { id: number; value: number; final: boolean; settle: () => void; settled: Promise<void> } | null = null;
 
@@ -106,13 +117,16 @@ async function handle(msg: WorkerRequest, reply: Reply): Promise<void> {
         const missing = msg.missing && msg.X ? new MissingEngine(b, msg.X, msg.weights, msg.k, msg.family) : null;
         shard = { handle: missing ? null : msg.X && b.load(msg.X, msg.weights), missing, k: msg.k, d: msg.d, family: msg.family };
       } else {
-        selection = { X: msg.X, handle: b.load(msg.X, null), starts: null, variance: msg.variance };
+        selection = { X: msg.X, handle: b.load(msg.X, null), starts: StartSet.fromTable(msg.starts), variance: msg.variance };
       }
       reply({ type: 'ready' }, []);
     } else if (msg.type === 'select-starts') {
       if (selection === null) throw new Error('gmm-wasm worker: select-starts before select-init');
       selection.starts = StartSet.fromTable(msg.starts);
       reply({ type: 'ready' }, []);
+    } else if (msg.type === 'select-tree') {
+      const parts = StartSet.growTree(msg.tree);
+      reply({ type: 'tree', parts }, parts.map((p) => p.buffer));
     } else if (msg.type === 'select-bar') {
       if (pendingBar?.id === msg.id) {
         pendingBar.value = msg.best;
@@ -120,7 +134,7 @@ async function handle(msg: WorkerRequest, reply: Reply): Promise<void> {
         if (msg.final) pendingBar.settle();
       }
     } else if (msg.type === 'select-fit') {
-      if (backend === null || selection?.starts == null) throw new Error('gmm-wasm worker: select-fit before select-init and select-starts');
+      if (backend === null || selection === null) throw new Error('gmm-wasm worker: select-fit before select-init');
       const { X, handle, starts, variance } = selection;
       let best: number | Settling = msg.best;
       if (!msg.final) {

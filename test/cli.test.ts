@@ -178,6 +178,14 @@ describe('fit outputs and predict', () => {
     expect(j).not.toHaveProperty('adjustedRandIndex');
   });
 
+  it('--workers 2 (started while the file is read) gives the --workers 1 output, and the process ends', () => {
+    const two = run('fit', faithfulPath, '--k', '1:4', '--type', 'full,spherical', '--json', '--workers', '2');
+    expect(two.status).toBe(0);
+    expect(JSON.parse(two.stdout)).toEqual(fitJson(faithfulPath, '--k', '1:4', '--type', 'full,spherical'));
+    // One candidate: selectModel fits it on this thread, and the prestarted workers are ended.
+    expect(run('fit', faithfulPath, '--k', '2', '--type', 'full', '--json', '--workers', '2').status).toBe(0);
+  });
+
   it("candidates stopped by the race are marked '*' and outraced in --json; --no-race fits every one to the end", () => {
     const text = run('fit', faithfulPath, '--k', '1:5', '--type', 'full,diag', '--workers', '1');
     expect(text.status).toBe(0);

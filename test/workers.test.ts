@@ -11,11 +11,14 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 // @ts-ignore -- the built package (npm run build); typed through the source it was built from.
 import * as built from '../dist/index.js';
+// @ts-ignore -- as above.
+import * as builtParallel from '../dist/parallel.js';
 import type * as Src from '../src/index.js';
 import * as src from '../src/index.js';
 import { expectSameFit, rng } from './helpers.js';
 
 const { GaussianMixture, activeWorkerCount } = built as typeof Src;
+const parallel = builtParallel as typeof import('../src/parallel.js');
 type CovType = 'full' | 'tied' | 'diag' | 'spherical';
 const TYPES: CovType[] = ['full', 'tied', 'diag', 'spherical'];
 const DIST = resolve(dirname(fileURLToPath(import.meta.url)), '../dist');
@@ -98,6 +101,35 @@ describe('workers: 2 equals workers: 1', () => {
     expect(two.table).toEqual(one.table);
     expect(two.best.means).toEqual(one.best.means);
     expect(two.best.options.covarianceType).toBe(one.best.options.covarianceType);
+    expect(activeWorkerCount()).toBe(0);
+  });
+
+  it('selectModel with workers: 2 gives the one-thread table without K = 1, with K beyond the tree\'s nine levels, and with K = 1 alone', async () => {
+    // No K = 1: every worker waits for the tree; K = 10 needs a tree of ten levels; K = 1 alone needs none.
+    const Xs = blobs(800, 2, 3, 23);
+    for (const nComponents of [[2, 3], [3, 10], [1]]) {
+      const opts = { nComponents, covarianceTypes: ['full', 'EII', 'VEV'] as Src.CovarianceType[], seed: 5 };
+      const one = await built.selectModel(Xs, opts);
+      const two = await built.selectModel(Xs, { ...opts, workers: 2 });
+      expect(two.table, String(nComponents)).toEqual(one.table);
+    }
+    expect(activeWorkerCount()).toBe(0);
+  });
+
+  it('prestarted workers are taken by the next pool (same table); releaseSpareWorkers ends the ones left', async () => {
+    const Xs = blobs(800, 2, 3, 21);
+    const opts = { nComponents: [1, 2, 3], covarianceTypes: ['full', 'spherical'] as Src.CovarianceType[], seed: 4 };
+    const one = await built.selectModel(Xs, opts);
+    await parallel.prestartWorkers(2);
+    expect(activeWorkerCount()).toBe(2);
+    const two = await built.selectModel(Xs, { ...opts, workers: 2 });
+    expect(two.table).toEqual(one.table);
+    expect(activeWorkerCount()).toBe(0);
+    await parallel.prestartWorkers(3);
+    const fit = await new GaussianMixture({ nComponents: 3, seed: 1, workers: 2 }).fit(Xs);
+    expect(fit.fitWorkers).toBe(2);
+    expect(activeWorkerCount()).toBe(1);
+    await parallel.releaseSpareWorkers();
     expect(activeWorkerCount()).toBe(0);
   });
 

@@ -7,6 +7,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { GaussianMixture } from '../model.js';
 import { selectModel } from '../select.js';
+import { coreCount, prestartWorkers, releaseSpareWorkers, resolveWorkerCount } from '../parallel.js';
 import type { GaussianMixtureOptions } from '../options.js';
 import { expandToFull } from '../params.js';
 import { isMclustName } from '../types.js';
@@ -133,6 +134,17 @@ async function bench(r: FitResult, seed: number, io: Output): Promise<string> {
 }
 
 export async function fitCommand(a: FitArgs, io: Output): Promise<void> {
+  // selectModel's workers start while the file is read (it caps them at the cores too).
+  const workers = Math.min(await resolveWorkerCount(a.workers), await coreCount());
+  if (workers >= 2) await prestartWorkers(workers);
+  try {
+    await fit(a, io);
+  } finally {
+    await releaseSpareWorkers();
+  }
+}
+
+async function fit(a: FitArgs, io: Output): Promise<void> {
   const table = load(a.file, { columns: a.columns, labelColumn: a.labelColumn }, io);
   const r = await select(table, a.file, a, io);
   const d = table.columns.length;
