@@ -12,11 +12,15 @@ import { formatMessage } from 'publint/utils';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 /**
- * Packed (gzip) size budget: 381 KB on 2026-12-02 (source, maps, data and docs included). A second
- * copy of the kernels is caught by the base64 check below; this catches bulk (fixtures, builds) slipping in.
+ * Packed (gzip) size budget, about 5 % above the tarball as it is (source, maps, data and docs
+ * included). A second copy of the kernels is caught by the base64 check below; this catches bulk
+ * (fixtures, builds) slipping in. 381 KB at 4cb10ce became 504 KB at 8fd11b2 by what the package
+ * does, not by stray files: src/ grew from 412 to 548 KB (the 14 models, selection, the race, the
+ * workers' tree), and dist/, its maps and declarations with it; BENCHMARKS.md from 52 to 123 KB and
+ * README.md from 43 to 60 KB (`npm pack --dry-run --json`, files gzipped one by one: src 181 KB,
+ * dist 184 KB, maps 87 KB, declarations 68 KB, BENCHMARKS.md 41 KB, README.md 23 KB, WebAssembly 22 KB).
  */
-// 504 KB packed at e406f8a (381 KB earlier on 2026-12-02): not yet traced which files grew; see the closing note of stop 19.
-const PACKED_BUDGET = 550_000;
+const PACKED_BUDGET = 530_000;
 /** A run of base64 this long is an embedded WebAssembly module (the kernels are ~45 KB). */
 const BASE64_RUN = /[A-Za-z0-9+/]{20000,}/;
 
