@@ -36,8 +36,6 @@ export interface FitState<P extends Mixture = Mixture> {
   outraced?: boolean;
 }
 
-/** EM iterations each candidate start of init 'auto' gets in its first stage. */
-export const SHORT_RUN_ITERATIONS = 20;
 /**
  * On a sample (a StartSet's subsample, or of a chunk source) the finishing runs only pick
  * the start of EM on all rows: they stop when the mean log-likelihood gains less than this per row...
@@ -165,8 +163,9 @@ export async function fitMixture<P extends Mixture = Mixture>(job: FitJob<P>): P
 
 /**
  * init 'auto', a two-stage emEM (Biernacki, Celeux and Govaert 2003). Stage 1: a short EM run
- * (SHORT_RUN_ITERATIONS) from every distinct candidate start of the StartSet (mclust's hierarchical
- * partition, k-means and random-row partitions, more where an iteration is cheap: StartBudget).
+ * (StartSet.shortRun iterations) from every distinct candidate start of the StartSet (mclust's
+ * hierarchical partition, k-means and random-row partitions, more where an iteration is cheap:
+ * StartBudget).
  * Stage 2: the hierarchical run and the best others (StartSet.survivors, within the budget's margin
  * of the best) continue to convergence, and the highest final log-likelihood wins. A short run ranks
  * starts poorly when they are close (a start that is behind after 20 iterations can end far ahead),
@@ -240,7 +239,7 @@ async function autoRun(job: FitJob, restart: number, s: EmSettings, reseeder: Re
       return out;
     };
     // Stage 1: every candidate tried (job.pickStarts; all by default) starts (0 iterations) and runs
-    // SHORT_RUN_ITERATIONS, unless job.shortRuns has those runs.
+    // StartSet.shortRun iterations, unless job.shortRuns has those runs.
     const partitions = starts.partitions(k, restart);
     let entries: Entry[] = [];
     if (job.shortRuns) {
@@ -251,7 +250,7 @@ async function autoRun(job: FitJob, restart: number, s: EmSettings, reseeder: Re
       });
     } else {
       const tried = job.pickStarts ? await job.pickStarts(k, restart) : partitions.keys();
-      entries = await advance(startAt(Array.from(tried, (c): [number, Int32Array] => [c, partitions[c]])), SHORT_RUN_ITERATIONS, s);
+      entries = await advance(startAt(Array.from(tried, (c): [number, Int32Array] => [c, partitions[c]])), starts.shortRun, s);
     }
     // The hierarchical start (candidate 0 when K > 1) is never dropped: it is mclust's start, and the
     // one most often behind after a few iterations and ahead at the end.
@@ -263,7 +262,7 @@ async function autoRun(job: FitJob, restart: number, s: EmSettings, reseeder: Re
       const kept = hc ? [hc] : [];
       for (const e of ranked) {
         if (kept.length - (hc ? 1 : 0) >= most || e.run.lowerBound < top - margin / weightSum) break;
-        // Runs at the same log-likelihood (to 1e-9) after 20 iterations are in one basin: finish one.
+        // Runs at the same log-likelihood (to 1e-9) after the short runs are in one basin: finish one.
         if (kept.some((f) => Math.abs(f.run.lowerBound - e.run.lowerBound) <= SAME_OPTIMUM * Math.abs(e.run.lowerBound))) continue;
         kept.push(e);
       }

@@ -4,7 +4,7 @@ import type { GaussianMixtureOptions, ResolvedOptions } from './options.js';
 import { resolveOptions } from './options.js';
 import { GaussianMixture } from './model.js';
 import type { FitState } from './fit.js';
-import { SHORT_RUN_ITERATIONS, fitMixture } from './fit.js';
+import { fitMixture } from './fit.js';
 import { backendNameFor, createBackend } from './backend/create.js';
 import type { Backend, DataHandle } from './backend/types.js';
 import type { EmRun, Settling } from './em.js';
@@ -379,7 +379,7 @@ export async function fitCandidate(
   const withReference = async <T>(restart: number, use: (ctx: RankingContext) => Promise<T>): Promise<T> => {
     const sample = starts.subsampled ? backend.load(starts.rows, starts.weights) : handle;
     try {
-      const settings = { ...o, type: covarianceType, init: restart, gainTol: rule.gainTol, maxIter: Math.min(SHORT_RUN_ITERATIONS, o.maxIter) };
+      const settings = { ...o, type: covarianceType, init: restart, gainTol: rule.gainTol, maxIter: Math.min(starts.shortRun, o.maxIter) };
       return await use({ backend, handle: sample, regCovar: o.regCovar, settings, usable });
     } finally {
       if (sample !== handle) backend.release(sample);

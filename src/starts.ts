@@ -26,6 +26,8 @@ export const START_SAMPLE_ROWS = 5000;
  * iteration is cheap, many more starts cost little and find the rare optima a few starts miss.
  */
 export interface StartBudget {
+  /** EM iterations of each candidate's short run (stage 1 of init 'auto') on data not subsampled. */
+  shortRun: number;
   /** Per kind (k-means, random-row): startWork / cost, between MIN_STARTS and maxStarts. */
   startWork: number;
   maxStarts: number;
@@ -53,6 +55,19 @@ export interface StartBudget {
  */
 export const MOVE_ROUNDS = 5;
 
+/** EM iterations each candidate start of a single fit's init 'auto' gets in its first stage. */
+export const SHORT_RUN_ITERATIONS = 20;
+
+/**
+ * The short runs in a grid (selectModel) on data of at most sampleRows rows. Half a single fit's:
+ * the hierarchical start always finishes, so shorter runs that rank the other starts less well can
+ * cost only the gains over Mclust's start; on the seven such real sets they cost none and took
+ * 20-35 % of the EM passes off the grids (BENCHMARKS.md "Shorter short runs in a grid"). A
+ * subsampled set keeps SHORT_RUN_ITERATIONS: its short runs are on the sample, a small part of the
+ * time, and on gvhd the shorter ones chose worse models on two seeds of three.
+ */
+export const GRID_SHORT_RUN = 10;
+
 /** The fewest k-means and the fewest random-row partitions among the candidates, per K and restart. */
 export const MIN_STARTS = 5;
 
@@ -68,7 +83,7 @@ export const MIN_STARTS = 5;
  * they cost gvhd and boston 2-9 % of their fit time (BENCHMARKS.md "Split and merge moves").
  */
 export const SINGLE_FIT_BUDGET: StartBudget = {
-  startWork: 1.2e7, maxStarts: 40, finishWork: 1e6, minSurvivors: 5, maxSurvivors: 10, margin: Infinity, sampleRows: START_SAMPLE_ROWS,
+  shortRun: SHORT_RUN_ITERATIONS, startWork: 1.2e7, maxStarts: 40, finishWork: 1e6, minSurvivors: 5, maxSurvivors: 10, margin: Infinity, sampleRows: START_SAMPLE_ROWS,
   moveWork: 3e6, maxMoves: 15,
 };
 
@@ -78,7 +93,7 @@ export const SINGLE_FIT_BUDGET: StartBudget = {
  * iterative models try fewer of them still (start-ranking.ts RANKED_STARTS).
  */
 export const GRID_BUDGET: StartBudget = {
-  startWork: 0, maxStarts: MIN_STARTS, finishWork: 0, minSurvivors: 3, maxSurvivors: 3, margin: 10, sampleRows: START_SAMPLE_ROWS,
+  shortRun: GRID_SHORT_RUN, startWork: 0, maxStarts: MIN_STARTS, finishWork: 0, minSurvivors: 3, maxSurvivors: 3, margin: 10, sampleRows: START_SAMPLE_ROWS,
 };
 
 /** Everything a StartSet computed for a grid, in a form that can be posted to a worker. */
@@ -86,6 +101,7 @@ export interface StartTable {
   rows: Rows;
   weights: Float64Array | null;
   subsampled: boolean;
+  shortRun: number;
   /** partitions(K, restart) by `${K}/${restart}`. */
   candidates: [string, Int32Array[]][];
   /** The K whose first candidate is the hierarchical partition. */
@@ -120,6 +136,8 @@ export class StartSet {
   readonly weights: Float64Array | null;
   /** Whether `rows` is a subsample of the data rather than the data. */
   readonly subsampled: boolean;
+  /** EM iterations of each candidate's short run: the budget's, SHORT_RUN_ITERATIONS when subsampled. */
+  readonly shortRun: number;
   private tree: Int32Array[] = [];
   private treeLevels = 0;
   private readonly candidates = new Map<string, Int32Array[]>();
@@ -136,6 +154,7 @@ export class StartSet {
     readonly budget: StartBudget = GRID_BUDGET,
   ) {
     this.subsampled = X.rows > budget.sampleRows;
+    this.shortRun = this.subsampled ? Math.max(budget.shortRun, SHORT_RUN_ITERATIONS) : budget.shortRun;
     if (!this.subsampled) {
       this.rows = asRows(X);
       this.weights = weights;
@@ -265,13 +284,13 @@ export class StartSet {
   table(Ks: readonly number[], restarts: number): StartTable {
     const candidates: [string, Int32Array[]][] = [];
     for (const K of Ks) for (let r = 0; r < restarts; r++) candidates.push([`${K}/${r}`, this.partitions(K, r)]);
-    return { rows: this.rows, weights: this.weights, subsampled: this.subsampled, candidates, hierarchical: Ks.filter((K) => this.hasHierarchical(K)), budget: this.budget };
+    return { rows: this.rows, weights: this.weights, subsampled: this.subsampled, shortRun: this.shortRun, candidates, hierarchical: Ks.filter((K) => this.hasHierarchical(K)), budget: this.budget };
   }
 
   /** A StartSet that serves exactly what `table` computed (in a worker of selectModel). */
   static fromTable(t: StartTable): StartSet {
     const set = new StartSet(t.rows, t.weights, 0, t.budget);
-    (set as { subsampled: boolean }).subsampled = t.subsampled;
+    Object.assign(set as { subsampled: boolean; shortRun: number }, { subsampled: t.subsampled, shortRun: t.shortRun });
     for (const [key, parts] of t.candidates) set.candidates.set(key, parts);
     set.precomputedHc = new Set(t.hierarchical);
     return set;

@@ -10,8 +10,8 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { GaussianMixture } from '../src/index.js';
 import type { CovarianceType, IterationInfo } from '../src/index.js';
-import { GRID_BUDGET, MIN_STARTS, SINGLE_FIT_BUDGET, START_SAMPLE_ROWS, StartSet } from '../src/starts.js';
-import { SAMPLE_MAX_ITER, SHORT_RUN_ITERATIONS } from '../src/fit.js';
+import { GRID_BUDGET, GRID_SHORT_RUN, MIN_STARTS, SHORT_RUN_ITERATIONS, SINGLE_FIT_BUDGET, START_SAMPLE_ROWS, StartSet } from '../src/starts.js';
+import { SAMPLE_MAX_ITER } from '../src/fit.js';
 import { MERGE_PAIRS, splitMergePartitions } from '../src/split-merge.js';
 import { createBackend } from '../src/backend/create.js';
 import { factorize } from '../src/params.js';
@@ -166,6 +166,21 @@ describe("init 'auto': reporting, determinism, weights, large data", () => {
     expect(costly.starts(40)).toBe(MIN_STARTS);
     expect(costly.survivors(16)).toBe(SINGLE_FIT_BUDGET.minSurvivors);
     expect(costly.moves(16)).toBe(Math.floor(SINGLE_FIT_BUDGET.moveWork! / 1.28e6));
+  });
+
+  it('a grid runs GRID_SHORT_RUN-iteration short runs, SHORT_RUN_ITERATIONS on a subsample, and so does a worker', () => {
+    const small = { rows: 50, cols: 2, data: Float64Array.from({ length: 100 }, (_, i) => Math.sin(i * 12.9898) * 43758.5453 % 1) };
+    expect(new StartSet(small, null, 1).shortRun).toBe(GRID_SHORT_RUN);
+    expect(new StartSet(small, null, 1, SINGLE_FIT_BUDGET).shortRun).toBe(SHORT_RUN_ITERATIONS);
+    const rows = START_SAMPLE_ROWS + 1;
+    const big = new StartSet({ rows, cols: 2, data: Float64Array.from({ length: 2 * rows }, (_, i) => Math.sin(i * 12.9898) * 43758.5453 % 1) }, null, 1);
+    expect(big.subsampled).toBe(true);
+    expect(big.shortRun).toBe(SHORT_RUN_ITERATIONS);
+    // A worker's StartSet holds only the sample rows; it must still run the subsample's short runs.
+    const inWorker = StartSet.fromTable(big.table([2], 1));
+    expect(inWorker.subsampled).toBe(true);
+    expect(inWorker.shortRun).toBe(SHORT_RUN_ITERATIONS);
+    expect(StartSet.fromTable(new StartSet(small, null, 1).table([2], 1)).shortRun).toBe(GRID_SHORT_RUN);
   });
 
   it('a StartSet starts every covariance type from its own M-step of statistics accumulated once per kernel family', async () => {

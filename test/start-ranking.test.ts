@@ -2,13 +2,12 @@
  * selectModel's ranked starts (src/start-ranking.ts): an iterative model (VEI, VEE, EVE, VVE, VEV)
  * runs its short runs from the hierarchical start and the RANKED_STARTS partitions whose VVV short
  * runs end highest. The reference for the ranking is independent of it: public GaussianMixture fits
- * (full covariances, init { labels } from each partition, exactly SHORT_RUN_ITERATIONS iterations).
+ * (full covariances, init { labels } from each partition, exactly GRID_SHORT_RUN iterations, the grid's short runs).
  */
 import { describe, expect, it } from 'vitest';
 import { GaussianMixture, selectModel } from '../src/index.js';
-import { StartSet } from '../src/starts.js';
+import { GRID_SHORT_RUN, StartSet } from '../src/starts.js';
 import { RANKED_STARTS, rankedStarts } from '../src/start-ranking.js';
-import { SHORT_RUN_ITERATIONS } from '../src/fit.js';
 import { createBackend } from '../src/backend/create.js';
 import { toMatrix } from '../src/input.js';
 import { LocalEngine } from '../src/em.js';
@@ -21,7 +20,7 @@ const K = 4;
 const REG = 1e-6;
 
 describe('rankedStarts', () => {
-  it('keeps the hierarchical start and the partitions whose 20-iteration VVV fits end highest', async () => {
+  it('keeps the hierarchical start and the partitions whose short VVV fits (GRID_SHORT_RUN iterations) end highest', async () => {
     const data = toMatrix(X);
     const starts = new StartSet(data, null, 5);
     const partitions = starts.partitions(K, 0);
@@ -30,7 +29,7 @@ describe('rankedStarts', () => {
 
     const bounds: number[] = [];
     for (const labels of partitions) {
-      const gm = new GaussianMixture({ nComponents: K, covarianceType: 'full', init: { labels }, maxIter: SHORT_RUN_ITERATIONS, tol: 0, regCovar: REG });
+      const gm = new GaussianMixture({ nComponents: K, covarianceType: 'full', init: { labels }, maxIter: GRID_SHORT_RUN, tol: 0, regCovar: REG });
       await gm.fit(X);
       bounds.push(gm.lowerBound);
     }
@@ -39,7 +38,7 @@ describe('rankedStarts', () => {
     const backend = await createBackend('auto');
     try {
       const handle = backend.load(data, null);
-      const settings = { type: 'full' as const, regCovar: REG, tol: 0, relTol: 0, maxIter: SHORT_RUN_ITERATIONS, init: 0 };
+      const settings = { type: 'full' as const, regCovar: REG, tol: 0, relTol: 0, maxIter: GRID_SHORT_RUN, init: 0 };
       const ctx = { backend, handle, regCovar: REG, settings, usable: () => true };
       expect(await rankedStarts(starts, K, 0, ctx)).toEqual(expected);
       // Usable runs rank first: with only the worst one usable, it is among those tried.
