@@ -34,6 +34,11 @@ export interface FitState<P extends Mixture = Mixture> {
    * have kept another run.
    */
   outraced?: boolean;
+  /**
+   * Model selection (FitJob.usable): every short run of init 'auto' had a collapsed component, so the
+   * fit stopped after them and `mixture` is the best of those runs, not a converged fit.
+   */
+  abandoned?: boolean;
 }
 
 /**
@@ -121,18 +126,18 @@ export async function fitMixture<P extends Mixture = Mixture>(job: FitJob<P>): P
   const estimator = job.estimator ?? (new MaximumLikelihoodFit(o.covarianceType, o.regCovar, backend, reseeder) as unknown as FitEstimator<P>);
   const settings: EmSettings = { ...o, type: o.covarianceType, init: 0, gainTol: job.gainTol, mustExceed: job.mustExceed };
   const rng = new Random(job.seed);
-  let best: EmRun<P> | null = null;
+  let best: (EmRun<P> & { abandoned?: boolean }) | null = null;
   let dense: Rows | null = null;
   const runs = warm ? 1 : o.nInit;
   let outraced = false;
   for (let r = 0; r < runs; r++) {
     const runRng = new Random(rng.fork());
-    let run: EmRun<P>;
+    let run: EmRun<P> & { abandoned?: boolean };
     if (warm) {
       run = await runEm(engine, estimator, warm.mixture, settings, warm.lowerBound);
     } else if (o.init === 'auto') {
       // Only maximum likelihood (P = Mixture) accepts init 'auto' (FitJob.estimator).
-      run = (await autoRun(job as FitJob, r, { ...settings, init: r }, reseeder)) as EmRun<P>;
+      run = (await autoRun(job as FitJob, r, { ...settings, init: r }, reseeder)) as EmRun<P> & { abandoned?: boolean };
     } else {
       const start = estimator.initialize(o.init, { X: (dense ??= asRows(data)), weights, k, type: o.covarianceType, regCovar: o.regCovar, rng: runRng, backend, handle });
       run = await runEm(engine, estimator, start, { ...settings, init: r });
@@ -158,7 +163,9 @@ export async function fitMixture<P extends Mixture = Mixture>(job: FitJob<P>): P
     }
     history.push(final);
   }
-  return { mixture: best!.mixture, converged: best!.converged, nIter: best!.nIter, lowerBound: best!.lowerBound, history, outraced };
+  const state: FitState<P> = { mixture: best!.mixture, converged: best!.converged, nIter: best!.nIter, lowerBound: best!.lowerBound, history, outraced };
+  if (best!.abandoned) state.abandoned = true;
+  return state;
 }
 
 /**
@@ -181,7 +188,7 @@ export async function fitMixture<P extends Mixture = Mixture>(job: FitJob<P>): P
  * onIteration sees every run, with `candidate` saying whose; when it stops the fit, the best run so
  * far is the result.
  */
-async function autoRun(job: FitJob, restart: number, s: EmSettings, reseeder: Reseeder | undefined): Promise<EmRun> {
+async function autoRun(job: FitJob, restart: number, s: EmSettings, reseeder: Reseeder | undefined): Promise<EmRun & { abandoned?: boolean }> {
   const { data, weights, backend, engine, options: o } = job;
   const estimator = new MaximumLikelihood(o.covarianceType, o.regCovar, backend, reseeder);
   const starts = (job.starts ??= new StartSet(data, weights, job.seed, SINGLE_FIT_BUDGET));
@@ -251,6 +258,16 @@ async function autoRun(job: FitJob, restart: number, s: EmSettings, reseeder: Re
     } else {
       const tried = job.pickStarts ? await job.pickStarts(k, restart) : partitions.keys();
       entries = await advance(startAt(Array.from(tried, (c): [number, Int32Array] => [c, partitions[c]])), starts.shortRun, s);
+    }
+    // A model selection candidate whose every short run has a collapsed component is degenerate, and
+    // so never chosen, whatever its finished fit: on the real data the finished fits of all such
+    // candidates were collapsed too (boston's 14 models: 33-36 of 108 per seed; no other set had one),
+    // and finishing them was 40 % of that grid's time (BENCHMARKS.md "Collapsed candidates stop
+    // after the short runs"). mclust likewise drops a model once a covariance turns singular. Not on
+    // a sample, whose fewer rows collapse more readily than the data, nor when re-seeding may move
+    // the collapsed components.
+    if (job.usable && !onSample && !reseeder && !stopped && entries.length > 0 && !entries.some((e) => job.usable!(e.run.mixture))) {
+      return { ...bestOf(entries).run, converged: false, abandoned: true };
     }
     // The hierarchical start (candidate 0 when K > 1) is never dropped: it is mclust's start, and the
     // one most often behind after a few iterations and ahead at the end.

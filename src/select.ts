@@ -420,7 +420,7 @@ export async function fitCandidate(
   }
   const collapsed = collapsedComponent(state.mixture, o.regCovar, variance);
   if (collapsed !== null) {
-    row.degenerate = collapseReason(collapsed, o.regCovar);
+    row.degenerate = collapseReason(collapsed, o.regCovar) + (state.abandoned ? ", in every start's short run (not fitted further)" : '');
   }
   return { row, state };
 }

@@ -50,6 +50,26 @@ describe('degenerate candidates are recorded and never chosen', () => {
     expect(chosen.bic).toBe(Math.min(...usable(sel.table).map((r) => r.bic)));
   });
 
+  it("boston: a candidate collapsed in every start's short run stops there, and Mclust reports each such model NA", async () => {
+    const X = csv('boston');
+    // Mclust(X, G = 1:9, modelNames = c("VVV","EEE","VVI","VII")): null BIC = NA, a singular covariance (../shared/realdata).
+    const ref = readFileSync(join(FIXTURES, 'realdata', 'mclust-reference.jsonl'), 'utf8').trim().split('\n')
+      .map((l) => JSON.parse(l) as { data: string; models: string; table: { G: number; model: string; bic: number | null }[] })
+      .find((r) => r.data === 'boston' && r.models === 'four')!;
+    const sel = await selectModel(X, { seed: 1 });
+    const abandoned = sel.table.filter((r) => /in every start's short run/.test(r.degenerate ?? ''));
+    expect(abandoned.length).toBeGreaterThan(0);
+    const mclustName = { full: 'VVV', tied: 'EEE', diag: 'VVI', spherical: 'VII' } as Record<string, string>;
+    for (const r of abandoned) {
+      expect(r.converged).toBe(false);
+      expect(Number.isFinite(r.bic)).toBe(true); // where it stopped
+      expect(ref.table.find((t) => t.G === r.nComponents && t.model === mclustName[r.covarianceType])!.bic, `${r.covarianceType} ${r.nComponents}`).toBeNull();
+    }
+    // The choice is the same as with every candidate finished: EEE, G = 9 (81b0d47; Mclust: EEE, 9 too).
+    expect([sel.best.options.covarianceType, sel.best.options.nComponents]).toEqual(['tied', 9]);
+    expect(-sel.best.bic(X)).toBeGreaterThanOrEqual(ref.table.find((t) => t.G === 9 && t.model === 'EEE')!.bic!);
+  });
+
   it('data with many repeated values (geyser: durations rounded to whole minutes): collapsed fits are flagged, the choice is not one', async () => {
     const X = csv('geyser');
     const sel = await selectModel(X, { covarianceTypes: 'mclust', seed: 2 });
