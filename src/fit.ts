@@ -126,18 +126,18 @@ export async function fitMixture<P extends Mixture = Mixture>(job: FitJob<P>): P
   const estimator = job.estimator ?? (new MaximumLikelihoodFit(o.covarianceType, o.regCovar, backend, reseeder) as unknown as FitEstimator<P>);
   const settings: EmSettings = { ...o, type: o.covarianceType, init: 0, gainTol: job.gainTol, mustExceed: job.mustExceed };
   const rng = new Random(job.seed);
-  let best: (EmRun<P> & { abandoned?: boolean }) | null = null;
+  let best: AutoRun<P> | null = null;
   let dense: Rows | null = null;
   const runs = warm ? 1 : o.nInit;
   let outraced = false;
   for (let r = 0; r < runs; r++) {
     const runRng = new Random(rng.fork());
-    let run: EmRun<P> & { abandoned?: boolean };
+    let run: AutoRun<P>;
     if (warm) {
       run = await runEm(engine, estimator, warm.mixture, settings, warm.lowerBound);
     } else if (o.init === 'auto') {
       // Only maximum likelihood (P = Mixture) accepts init 'auto' (FitJob.estimator).
-      run = (await autoRun(job as FitJob, r, { ...settings, init: r }, reseeder)) as EmRun<P> & { abandoned?: boolean };
+      run = (await autoRun(job as FitJob, r, { ...settings, init: r }, reseeder)) as AutoRun<P>;
     } else {
       const start = estimator.initialize(o.init, { X: (dense ??= asRows(data)), weights, k, type: o.covarianceType, regCovar: o.regCovar, rng: runRng, backend, handle });
       run = await runEm(engine, estimator, start, { ...settings, init: r });
@@ -188,7 +188,7 @@ export async function fitMixture<P extends Mixture = Mixture>(job: FitJob<P>): P
  * onIteration sees every run, with `candidate` saying whose; when it stops the fit, the best run so
  * far is the result.
  */
-async function autoRun(job: FitJob, restart: number, s: EmSettings, reseeder: Reseeder | undefined): Promise<EmRun & { abandoned?: boolean }> {
+async function autoRun(job: FitJob, restart: number, s: EmSettings, reseeder: Reseeder | undefined): Promise<AutoRun> {
   const { data, weights, backend, engine, options: o } = job;
   const estimator = new MaximumLikelihood(o.covarianceType, o.regCovar, backend, reseeder);
   const starts = (job.starts ??= new StartSet(data, weights, job.seed, SINGLE_FIT_BUDGET));
@@ -262,7 +262,7 @@ async function autoRun(job: FitJob, restart: number, s: EmSettings, reseeder: Re
     // A model selection candidate whose every short run has a collapsed component is degenerate, and
     // so never chosen, whatever its finished fit: on the real data the finished fits of all such
     // candidates were collapsed too (boston's 14 models: 33-36 of 108 per seed; no other set had one),
-    // and finishing them was 40 % of that grid's time (BENCHMARKS.md "Collapsed candidates stop
+    // and finishing them was 28 % of that grid's time (BENCHMARKS.md "Collapsed candidates stop
     // after the short runs"). mclust likewise drops a model once a covariance turns singular. Not on
     // a sample, whose fewer rows collapse more readily than the data, nor when re-seeding may move
     // the collapsed components.
@@ -316,6 +316,9 @@ async function autoRun(job: FitJob, restart: number, s: EmSettings, reseeder: Re
     if (sample !== job.handle) backend.release(sample);
   }
 }
+
+/** A run of the fit driver; init 'auto' marks one it stopped after the short runs (FitState.abandoned). */
+type AutoRun<P extends Mixture = Mixture> = EmRun<P> & { abandoned?: boolean };
 
 /** A run of init 'auto' and the candidate start it came from. */
 interface Entry {
