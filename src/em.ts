@@ -104,6 +104,12 @@ export interface EmSettings {
    * first iteration that stops under it, so that it ends as it would have against the final value.
    */
   mustExceed?: number | Settling;
+  /**
+   * Model selection's short runs (init 'auto'): after iteration `iteration` of this call, a run whose
+   * parameters `keep` rejects (a collapsed component) stops there, EmRun.held, so that a candidate
+   * whose every short run collapsed early is abandoned without running them on (fit.ts autoRun).
+   */
+  holdAt?: { iteration: number; keep: (m: Mixture) => boolean };
   onIteration?: (info: IterationInfo) => boolean | void;
   signal?: AbortSignal;
 }
@@ -131,6 +137,8 @@ export interface EmRun<P extends Mixture = Mixture> {
   stopped: boolean;
   /** Stopped by EmSettings.mustExceed: this run cannot reach it (not converged). */
   outraced?: boolean;
+  /** Stopped by EmSettings.holdAt (not converged); runEm can continue it as if it had not stopped. */
+  held?: boolean;
 }
 
 /** How long the loop may run without letting the event loop deliver an abort. */
@@ -162,6 +170,8 @@ export async function runEm<P extends Mixture>(
   start: P,
   s: EmSettings,
   previousLowerBound = -Infinity,
+  /** The bound before previousLowerBound, when this call continues a held run: Aitken's test spans the join. */
+  beforePreviousLowerBound = -Infinity,
 ): Promise<EmRun<P>> {
   const stats = createStats(start.k, start.d, kernelFamily(s.type));
   const history: number[] = [];
@@ -170,7 +180,7 @@ export async function runEm<P extends Mixture>(
   // iteration allocates nothing; `start` belongs to the caller and is never written.
   let spare: P | null = null;
   let lowerBound = previousLowerBound;
-  let beforePrevious = -Infinity;
+  let beforePrevious = beforePreviousLowerBound;
   let converged = false;
   let nIter = 0;
   let stopped = false;
@@ -228,6 +238,9 @@ export async function runEm<P extends Mixture>(
     }
     beforePrevious = previous;
     if (stopped) break;
+    if (s.holdAt && iter === s.holdAt.iteration && iter < s.maxIter && !s.holdAt.keep(mixture)) {
+      return { mixture, converged: false, nIter, lowerBound, history, stopped: false, held: true };
+    }
     if (s.mustExceed !== undefined) {
       counted = reseeded || !Number.isFinite(change) ? 0 : counted + 1;
       increments[iter % RACE_WINDOW] = change * stats.weightSum;

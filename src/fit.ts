@@ -218,7 +218,8 @@ async function autoRun(job: FitJob, restart: number, s: EmSettings, reseeder: Re
           // The race's bound needs the run's real end and all rows: stage 2 when there is no sample.
           const mustExceed = !onSample && until === Infinity ? settings.mustExceed : undefined;
           const step = { ...settings, maxIter: Math.min(until, settings.maxIter) - run.nIter, firstIter: run.nIter + 1, candidate, mustExceed };
-          const rest = await runEm(sampleEngine, estimator, run.mixture, step, run.lowerBound);
+          // A held run goes on as if it had not stopped (Aitken's test spans the join).
+          const rest = await runEm(sampleEngine, estimator, run.mixture, step, run.lowerBound, run.held ? run.history[run.history.length - 2] : undefined);
           const next = { run: { ...rest, nIter: run.nIter + rest.nIter, history: [...run.history, ...rest.history] }, candidate };
           out.push(next);
           stopped = rest.stopped;
@@ -248,6 +249,8 @@ async function autoRun(job: FitJob, restart: number, s: EmSettings, reseeder: Re
     // Stage 1: every candidate tried (job.pickStarts; all by default) starts (0 iterations) and runs
     // StartSet.shortRun iterations, unless job.shortRuns has those runs.
     const partitions = starts.partitions(k, restart);
+    // Whether a candidate collapsed in every short run stops after them (see below).
+    const abandonable = job.usable !== undefined && !onSample && !reseeder;
     let entries: Entry[] = [];
     if (job.shortRuns) {
       (await job.shortRuns(k, restart)).forEach((run, candidate) => {
@@ -257,7 +260,13 @@ async function autoRun(job: FitJob, restart: number, s: EmSettings, reseeder: Re
       });
     } else {
       const tried = job.pickStarts ? await job.pickStarts(k, restart) : partitions.keys();
-      entries = await advance(startAt(Array.from(tried, (c): [number, Int32Array] => [c, partitions[c]])), starts.shortRun, s);
+      const begun = startAt(Array.from(tried, (c): [number, Int32Array] => [c, partitions[c]]));
+      // A short run collapsed at iteration COLLAPSE_HOLD waits there: when every other run is
+      // collapsed too, the candidate is abandoned below without the rest of its short runs; else the
+      // held ones go on to the end of theirs, and stage 1 is what it would have been.
+      const hold = abandonable && starts.shortRun > COLLAPSE_HOLD ? { ...s, holdAt: { iteration: COLLAPSE_HOLD, keep: job.usable! } } : s;
+      entries = await advance(begun, starts.shortRun, hold);
+      if (entries.some((e) => e.run.held) && entries.some((e) => job.usable!(e.run.mixture))) entries = await advance(entries, starts.shortRun, s);
     }
     // A model selection candidate whose every short run has a collapsed component is degenerate, and
     // so never chosen, whatever its finished fit: on the real data the finished fits of all such
@@ -266,7 +275,7 @@ async function autoRun(job: FitJob, restart: number, s: EmSettings, reseeder: Re
     // after the short runs"). mclust likewise drops a model once a covariance turns singular. Not on
     // a sample, whose fewer rows collapse more readily than the data, nor when re-seeding may move
     // the collapsed components.
-    if (job.usable && !onSample && !reseeder && !stopped && entries.length > 0 && !entries.some((e) => job.usable!(e.run.mixture))) {
+    if (abandonable && !stopped && entries.length > 0 && !entries.some((e) => job.usable!(e.run.mixture))) {
       return { ...bestOf(entries).run, converged: false, abandoned: true };
     }
     // The hierarchical start (candidate 0 when K > 1) is never dropped: it is mclust's start, and the
@@ -316,6 +325,16 @@ async function autoRun(job: FitJob, restart: number, s: EmSettings, reseeder: Re
     if (sample !== job.handle) backend.release(sample);
   }
 }
+
+/**
+ * The iteration of a model selection candidate's short runs (GRID_SHORT_RUN = 10) at which a run with
+ * a collapsed component waits to see whether all of them collapse (autoRun). Of 12 692 short runs on
+ * the seven real sets that are not subsampled (seeds 1-3, both grids), 1 867 were collapsed at some
+ * iteration, all but 3 of them from then to the end of the run; those 3 were clean again from
+ * iteration 5 (two VVV runs, which rank the starts and are never held) and 3 (a VVE run)
+ * (BENCHMARKS.md "Collapsed short runs wait at iteration 5").
+ */
+const COLLAPSE_HOLD = 5;
 
 /** A run of the fit driver; init 'auto' marks one it stopped after the short runs (FitState.abandoned). */
 type AutoRun<P extends Mixture = Mixture> = EmRun<P> & { abandoned?: boolean };

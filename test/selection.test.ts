@@ -9,6 +9,13 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { selectModel } from '../src/index.js';
 import type { SelectionRow } from '../src/index.js';
+import { createBackend } from '../src/backend/create.js';
+import { LocalEngine, MaximumLikelihood, runEm } from '../src/em.js';
+import { factorize } from '../src/params.js';
+import { initialEstimate } from '../src/init.js';
+import { Random } from '../src/random.js';
+import { toMatrix } from '../src/input.js';
+import { blobs } from './helpers.js';
 
 const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), 'fixtures');
 const csv = (name: string): number[][] =>
@@ -68,6 +75,32 @@ describe('degenerate candidates are recorded and never chosen', () => {
     // The choice is the same as with every candidate finished: EEE, G = 9 (81b0d47; Mclust: EEE, 9 too).
     expect([sel.best.options.covarianceType, sel.best.options.nComponents]).toEqual(['tied', 9]);
     expect(-sel.best.bic(X)).toBeGreaterThanOrEqual(ref.table.find((t) => t.G === 9 && t.model === 'EEE')!.bic!);
+  });
+
+  it('a short run held at an iteration (EmSettings.holdAt) goes on to the numbers of a run that was not held', async () => {
+    const { X } = blobs(3, 300, 2, 3, 2);
+    const backend = await createBackend('js');
+    const handle = backend.load({ rows: X.length, cols: 2, data: Float64Array.from(X.flat()) }, null);
+    const engine = new LocalEngine(backend, handle);
+    const estimator = new MaximumLikelihood('full', 1e-6, backend);
+    const start = factorize(initialEstimate('random', { X: toMatrix(X), weights: null, k: 3, type: 'full', regCovar: 1e-6, rng: new Random(7), backend, handle }), backend, 1e-6, 'in the test');
+    // Stopped by Aitken's test alone (tol 0), so that the join must carry the bound before the last.
+    const settings = { type: 'full' as const, regCovar: 1e-6, tol: 0, relTol: 0, maxIter: 500, init: 0, gainTol: 0.01 };
+    const whole = await runEm(engine, estimator, start, settings);
+    expect(whole.converged).toBe(true);
+    expect(whole.nIter).toBeGreaterThan(3);
+    // Held one iteration before Aitken's test stops the whole run: the continuation must stop at once.
+    const iteration = whole.nIter - 1;
+    const held = await runEm(engine, estimator, start, { ...settings, holdAt: { iteration, keep: () => false } });
+    expect([held.held, held.converged, held.nIter]).toEqual([true, false, iteration]);
+    const rest = await runEm(engine, estimator, held.mixture, { ...settings, maxIter: settings.maxIter - iteration }, held.lowerBound, held.history[held.history.length - 2]);
+    expect([rest.converged, rest.nIter]).toEqual([true, 1]);
+    expect([...held.history, ...rest.history]).toEqual(whole.history);
+    expect(Array.from(rest.mixture.means)).toEqual(Array.from(whole.mixture.means));
+    // A run its test keeps is not held.
+    const kept = await runEm(engine, estimator, start, { ...settings, holdAt: { iteration, keep: () => true } });
+    expect([kept.held, kept.history]).toEqual([undefined, whole.history]);
+    backend.dispose();
   });
 
   it('data with many repeated values (geyser: durations rounded to whole minutes): collapsed fits are flagged, the choice is not one', async () => {
