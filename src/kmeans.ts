@@ -155,9 +155,30 @@ export function sampleIndices(n: number, m: number, rng: Random): Int32Array {
 }
 
 /**
+ * Relative margin of the bounds' test in `lloyd`: a row keeps its centre without a scan only when its
+ * bounds separate the nearest centre from every other by more than this, far above the rounding of
+ * the squared distances (about d x 1e-16 relative) and of the bounds' own updates, so that the
+ * decision is the one a scan of every centre would make, ties included.
+ */
+const BOUND_MARGIN = 1e-9;
+
+/**
+ * `lloyd` keeps bounds only when a scan of every centre (k x d squared differences per row) costs
+ * more than this: the bounds' test is about ten operations and a square root per row. On galaxies
+ * (1-D, k <= 9) 40 k-means runs took 1.1 ms with scans alone and 1.7 ms with the bounds; on boston
+ * (13-D) 60 ms and 44 ms.
+ */
+const BOUND_MIN_WORK = 10;
+
+/**
  * Lloyd's iterations; returns the centres. Stops when the labels stop changing, when the total
  * squared centre shift falls below 1e-4 x the mean column variance (scikit-learn's tolerance), or
  * after `maxIter` rounds. An empty cluster is moved to the row farthest from its centre.
+ * Each assignment is that of a scan of every centre (the nearest, the first on ties), but a row
+ * is scanned only when Hamerly's bounds (2010) cannot show that its centre is still the nearest by
+ * BOUND_MARGIN: an upper bound on the distance to its centre and a lower bound on the distance to
+ * every other, moved by how far the centres moved, and half the distance from its centre to the
+ * nearest other centre.
  */
 function lloyd(X: Rows, w: Float64Array | null, k: number, rng: Random, maxIter: number): Float64Array {
   const { rows: n, cols: d, data } = X;
@@ -168,9 +189,70 @@ function lloyd(X: Rows, w: Float64Array | null, k: number, rng: Random, maxIter:
   const sums = new Float64Array(k * d);
   const counts = new Float64Array(k);
   const tol = 1e-4 * meanColumnVariance(X);
+  // Bounds on distances (not squared): upper to the row's centre, lower to every other centre.
+  const upper = new Float64Array(n);
+  const lower = new Float64Array(n);
+  const moved = new Float64Array(k); // how far each centre moved in the last update
+  const half = new Float64Array(k); // half the distance from each centre to the nearest other
+  const before = new Float64Array(k * d);
+  /** Row i against every centre, in assignNearest's order: its label, and both bounds made exact. */
+  const scan = (i: number): void => {
+    let best = Infinity;
+    let second = Infinity;
+    let arg = 0;
+    for (let c = 0; c < k; c++) {
+      const s = dist2(X, i, centers, c);
+      if (s < best) {
+        second = best;
+        best = s;
+        arg = c;
+      } else if (s < second) {
+        second = s;
+      }
+    }
+    next[i] = arg;
+    closest[i] = best;
+    upper[i] = Math.sqrt(best);
+    lower[i] = Math.sqrt(second);
+  };
 
   for (let iter = 0; iter < maxIter; iter++) {
-    assignNearest(X, centers, k, next, closest);
+    if (k * d <= BOUND_MIN_WORK) {
+      assignNearest(X, centers, k, next, closest);
+    } else if (iter === 0) {
+      for (let i = 0; i < n; i++) scan(i);
+    } else {
+      let most = 0;
+      let secondMost = 0;
+      for (let c = 0; c < k; c++) {
+        if (moved[c] > most) {
+          secondMost = most;
+          most = moved[c];
+        } else if (moved[c] > secondMost) {
+          secondMost = moved[c];
+        }
+        let nearest = Infinity;
+        for (let e = 0; e < k; e++) {
+          if (e === c) continue;
+          let s = 0;
+          for (let j = 0; j < d; j++) s += (centers[c * d + j] - centers[e * d + j]) ** 2;
+          nearest = Math.min(nearest, s);
+        }
+        half[c] = 0.5 * Math.sqrt(nearest);
+      }
+      for (let i = 0; i < n; i++) {
+        const a = labels[i];
+        upper[i] += moved[a];
+        lower[i] -= moved[a] === most ? secondMost : most;
+        next[i] = a;
+        let bound = Math.max(lower[i], half[a]) * (1 - BOUND_MARGIN);
+        if (upper[i] * (1 + BOUND_MARGIN) < bound) continue;
+        upper[i] = Math.sqrt(dist2(X, i, centers, a));
+        bound = Math.max(lower[i], half[a]) * (1 - BOUND_MARGIN);
+        if (upper[i] * (1 + BOUND_MARGIN) < bound) continue;
+        scan(i);
+      }
+    }
     let changed = 0;
     for (let i = 0; i < n; i++) if (next[i] !== labels[i]) changed++;
     labels.set(next);
@@ -184,6 +266,10 @@ function lloyd(X: Rows, w: Float64Array | null, k: number, rng: Random, maxIter:
       counts[c] += wi;
       for (let j = 0; j < d; j++) sums[c * d + j] += wi * data[i * d + j];
     }
+    before.set(centers);
+    // An empty cluster takes the row farthest from its centre: every row's squared distance to its
+    // (nearest) centre, as the scan computes it, is needed then.
+    if (counts.some((m) => !(m > 0))) for (let i = 0; i < n; i++) closest[i] = dist2(X, i, centers, labels[i]);
     let shift = 0;
     for (let c = 0; c < k; c++) {
       if (counts[c] > 0) {
@@ -201,6 +287,12 @@ function lloyd(X: Rows, w: Float64Array | null, k: number, rng: Random, maxIter:
       }
     }
     if (shift <= tol) break;
+    for (let c = 0; c < k; c++) {
+      let s = 0;
+      for (let j = 0; j < d; j++) s += (centers[c * d + j] - before[c * d + j]) ** 2;
+      // Rounded up a little: the bounds must not shrink by the rounding of a square root.
+      moved[c] = Math.sqrt(s) * (1 + BOUND_MARGIN);
+    }
   }
   return centers;
 }
