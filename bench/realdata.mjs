@@ -2,7 +2,7 @@
 // Real data (../shared/realdata/README.md): how good are the optima gmm-wasm reaches and the models
 // selectModel chooses, against scikit-learn and mclust on the same numbers.
 //   npm run bench:realdata -- [--data galaxies,geyser] [--seeds S] [--repeats R] [--skip-fixed]
-//                             [--skip-select] [--four-only] [--json FILE] [--markdown FILE] [--realdata DIR] [--no-r]
+//                             [--skip-select] [--four-only] [--init auto|hc] [--json FILE] [--markdown FILE] [--realdata DIR] [--no-r]
 // 1. Fixed K: for every line of best-known.jsonl (data, K, type), fit
 //    new GaussianMixture({ nComponents: K, covarianceType: type, tol: 1e-8, maxIter: 2000, seed })
 //    (defaults otherwise) for seeds 1..S (default 10); total log-likelihood = score(X) * n. A case
@@ -11,7 +11,7 @@
 //    wall time of the whole call is the median of R repeats after one untimed warm-up call. Mclust's
 //    time is measured here by bench/realdata-mclust.R when Rscript and mclust are installed (else the
 //    reference file's `ms`, from another machine). Also the 14-model grid (covarianceTypes: 'mclust')
-//    when this build has it.
+//    when this build has it. --init hc: every fit and selectModel call with init 'hc' (Mclust's start alone).
 // Progress on stderr, the markdown report on stdout (and in --markdown FILE); --json FILE writes one
 // JSON line per fit (and per Mclust measurement). Needs `npm run build` (imports dist/).
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
@@ -24,7 +24,7 @@ import { mclustParameterCount } from '../dist/covariance-models.js';
 import { list, number, readArgs, usageError } from './args.mjs';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
-const USAGE = 'npm run bench:realdata -- [--data galaxies,geyser] [--seeds 10] [--repeats 3] [--skip-fixed] [--skip-select] [--four-only] [--json FILE] [--markdown FILE] [--realdata DIR] [--no-r]';
+const USAGE = 'npm run bench:realdata -- [--data galaxies,geyser] [--seeds 10] [--repeats 3] [--skip-fixed] [--skip-select] [--four-only] [--init auto|hc] [--json FILE] [--markdown FILE] [--realdata DIR] [--no-r]';
 const { values: opts } = readArgs(
   {
     data: { type: 'string' },
@@ -34,6 +34,7 @@ const { values: opts } = readArgs(
     'skip-select': { type: 'boolean', default: false },
     // Model selection over the four types only (the 14-model grid is most of the selection part's time).
     'four-only': { type: 'boolean', default: false },
+    init: { type: 'string', default: 'auto' },
     json: { type: 'string' },
     markdown: { type: 'string' },
     realdata: { type: 'string' },
@@ -48,6 +49,8 @@ const repeats = number('--repeats', opts.repeats, USAGE, { integer: true, min: 1
 const skipFixed = opts['skip-fixed'];
 const skipSelect = opts['skip-select'];
 const fourOnly = opts['four-only'];
+if (opts.init !== 'auto' && opts.init !== 'hc') usageError(`--init: expected auto or hc, got '${opts.init}'`, USAGE);
+const initOption = opts.init === 'hc' ? { init: 'hc' } : {};
 const jsonFile = opts.json ?? null;
 const markdownFile = opts.markdown ?? null;
 const useR = !opts['no-r'];
@@ -186,7 +189,7 @@ if (!skipFixed) {
         const start = performance.now();
         let model = null;
         try {
-          model = new GaussianMixture({ nComponents: b.K, covarianceType: b.type, tol: 1e-8, maxIter: 2000, seed });
+          model = new GaussianMixture({ nComponents: b.K, covarianceType: b.type, tol: 1e-8, maxIter: 2000, seed, ...initOption });
           await model.fit(X);
           row.ms = performance.now() - start;
           row.ll = model.score(X) * X.rows;
@@ -244,7 +247,7 @@ function runMclust(name, d) {
 
 /** Runs selectModel `repeats` times per seed after one warm-up; null when the options are rejected. */
 async function timeSelection(name, X, extra, label) {
-  const call = (seed) => selectModel(X, { nComponents: GRID, seed, ...extra });
+  const call = (seed) => selectModel(X, { nComponents: GRID, seed, ...initOption, ...extra });
   try {
     const warm = await call(SELECT_SEEDS[0]);
     warm.best.dispose();
@@ -327,7 +330,7 @@ p();
 if (!skipFixed) {
   p(`## Fixed K (best-known.jsonl)`);
   p();
-  p(`\`new GaussianMixture({ nComponents: K, covarianceType: type, tol: 1e-8, maxIter: 2000, seed })\`, seeds 1..${seeds}, defaults otherwise (init: ${JSON.stringify(new GaussianMixture().options.init)}, nInit 1, regCovar 1e-6). "Reach" = (best - ll) / |best| <= 1e-5 with ll = score(X) * n; "beat" = ll above best by more than 1e-5 relative. Fit errors count as misses. "Collapsed" = fits with a covariance eigenvalue <= 10 x regCovar (a component on fewer than d + 1 distinct points; such optima can beat any non-degenerate one). Time = constructor + fit.`);
+  p(`\`new GaussianMixture({ nComponents: K, covarianceType: type, tol: 1e-8, maxIter: 2000, seed })\`, seeds 1..${seeds}, defaults otherwise (init: ${JSON.stringify(new GaussianMixture(initOption).options.init)}, nInit 1, regCovar 1e-6). "Reach" = (best - ll) / |best| <= 1e-5 with ll = score(X) * n; "beat" = ll above best by more than 1e-5 relative. Fit errors count as misses. "Collapsed" = fits with a covariance eigenvalue <= 10 x regCovar (a component on fewer than d + 1 distinct points; such optima can beat any non-degenerate one). Time = constructor + fit.`);
   p();
   p('| data | n x d | cases | reach best | worst shortfall (K, type) | beat best | collapsed | errors | median fit |');
   p('|---|---|---:|---:|---|---:|---:|---|---:|');
@@ -379,7 +382,7 @@ if (!skipSelect) {
   const timeSource = rInfo.ok ? `measured here (R ${rInfo.R}, mclust ${rInfo.mclust}; median of ${repeats} after one warm-up, Mclust() call only)` : `**from the reference file: reference machine, not this one** (${rInfo.why})`;
   p(`## Model selection (G / nComponents 1..9)`);
   p();
-  p(`\`selectModel(X, { nComponents: [1..9], seed })\` with defaults (full, tied, diag, spherical; or \`covarianceTypes: 'mclust'\`) against \`Mclust(X, G = 1:9, modelNames = c("VVV","EEE","VVI","VII"))\` (1-D: E, V). BIC in mclust's sign (higher is better; ours = -bic()). "Mclust BIC" = mclust-reference.jsonl; "here" = what R on this machine gave (when different). diff = ours - Mclust (>= 0: as good or better). Degenerate = a covariance eigenvalue <= 10 x regCovar (a component on fewer than d + 1 distinct points) or more free parameters than rows. Our time = the whole selectModel call, median of ${repeats} after one warm-up; Mclust time ${timeSource}.`);
+  p(`\`selectModel(X, { nComponents: [1..9], seed${opts.init === 'hc' ? ", init: 'hc'" : ''} })\` with defaults (full, tied, diag, spherical; or \`covarianceTypes: 'mclust'\`) against \`Mclust(X, G = 1:9, modelNames = c("VVV","EEE","VVI","VII"))\` (1-D: E, V). BIC in mclust's sign (higher is better; ours = -bic()). "Mclust BIC" = mclust-reference.jsonl; "here" = what R on this machine gave (when different). diff = ours - Mclust (>= 0: as good or better). Degenerate = a covariance eigenvalue <= 10 x regCovar (a component on fewer than d + 1 distinct points) or more free parameters than rows. Our time = the whole selectModel call, median of ${repeats} after one warm-up; Mclust time ${timeSource}.`);
   p();
   p('| data | grid | seed | ours: model, G | our BIC | Mclust: model, G | Mclust BIC | diff | degenerate | our time | Mclust time | faster |');
   p('|---|---|---:|---|---:|---|---:|---:|---|---:|---:|---|');

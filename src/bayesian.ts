@@ -42,7 +42,7 @@ export type BayesianGaussianMixtureOptions = Omit<GaussianMixtureOptions, 'covar
   BayesianPriorOptions & {
     /** 'full' (default) | 'tied' | 'diag' | 'spherical'. */
     covarianceType?: SklearnCovarianceType;
-    /** 'kmeans' (default, as scikit-learn), 'kmeans++', 'random', 'random_from_data' or `{ labels }`. */
+    /** 'kmeans' (default, as scikit-learn), 'kmeans++', 'random', 'random_from_data', 'hc' (mclust's hierarchical partition) or `{ labels }`. */
     init?: Exclude<InitStrategy, 'auto'> | { labels: ArrayLike<number> };
   };
 
@@ -148,7 +148,7 @@ export class BayesianGaussianMixture {
     const init = shared.init;
     if (init === 'auto' || (init !== null && typeof init === 'object' && !('labels' in init))) {
       throw new RangeError(
-        `init must be "kmeans", "kmeans++", "random", "random_from_data" or { labels } for BayesianGaussianMixture (it starts from responsibilities, as scikit-learn), got ${describe(init)}.`,
+        `init must be "kmeans", "kmeans++", "random", "random_from_data", "hc" or { labels } for BayesianGaussianMixture (it starts from responsibilities, as scikit-learn), got ${describe(init)}.`,
       );
     }
     checkPriorOptions(priorOptions as BayesianPriorOptions);

@@ -5,12 +5,12 @@ import { createStats } from './backend/types.js';
 import type { ResolvedOptions } from './options.js';
 import type { EmRun, EmSettings, Estimator, PassEngine, Settling } from './em.js';
 import { LocalEngine, MaximumLikelihood, runEm } from './em.js';
-import type { InitContext } from './init.js';
+import type { EstimateInit, InitContext } from './init.js';
 import { initialEstimate } from './init.js';
 import type { Mixture } from './params.js';
 import { factorize } from './params.js';
 import { Random } from './random.js';
-import { MOVE_ROUNDS, SINGLE_FIT_BUDGET, StartSet } from './starts.js';
+import { HIERARCHICAL_BUDGET, MOVE_ROUNDS, SINGLE_FIT_BUDGET, StartSet } from './starts.js';
 import { splitMergePartitions } from './split-merge.js';
 import { GaussianMixtureError, isNumericalFailure } from './errors.js';
 import type { MatrixSource } from './input.js';
@@ -104,12 +104,12 @@ export interface FitJob<P extends Mixture = Mixture> {
 
 /** An estimator and its start from an initialisation strategy (`ctx.rng` is the restart's). */
 export interface FitEstimator<P extends Mixture = Mixture> extends Estimator<P> {
-  initialize(init: Exclude<ResolvedOptions['init'], 'auto'>, ctx: InitContext): P;
+  initialize(init: EstimateInit, ctx: InitContext): P;
 }
 
 /** GaussianMixture's estimator: maximum likelihood, started from the estimate of the initialisation. */
 class MaximumLikelihoodFit extends MaximumLikelihood implements FitEstimator<Mixture> {
-  initialize(init: Exclude<ResolvedOptions['init'], 'auto'>, ctx: InitContext): Mixture {
+  initialize(init: EstimateInit, ctx: InitContext): Mixture {
     return factorize(initialEstimate(init, ctx), this.backend, this.regCovar, 'at initialisation');
   }
 }
@@ -139,7 +139,8 @@ export async function fitMixture<P extends Mixture = Mixture>(job: FitJob<P>): P
       // Only maximum likelihood (P = Mixture) accepts init 'auto' (FitJob.estimator).
       run = (await autoRun(job as FitJob, r, { ...settings, init: r }, reseeder)) as AutoRun<P>;
     } else {
-      const start = estimator.initialize(o.init, { X: (dense ??= asRows(data)), weights, k, type: o.covarianceType, regCovar: o.regCovar, rng: runRng, backend, handle });
+      const init = o.init === 'hc' ? { labels: hierarchicalLabels(job) } : o.init;
+      const start = estimator.initialize(init, { X: (dense ??= asRows(data)), weights, k, type: o.covarianceType, regCovar: o.regCovar, rng: runRng, backend, handle });
       run = await runEm(engine, estimator, start, { ...settings, init: r });
     }
     if (best === null || run.lowerBound > best.lowerBound) best = run;
@@ -166,6 +167,22 @@ export async function fitMixture<P extends Mixture = Mixture>(job: FitJob<P>): P
   const state: FitState<P> = { mixture: best!.mixture, converged: best!.converged, nIter: best!.nIter, lowerBound: best!.lowerBound, history, outraced };
   if (best!.abandoned) state.abandoned = true;
   return state;
+}
+
+/**
+ * init 'hc': mclust's hierarchical partition into nComponents groups, from the job's StartSet (one tree
+ * for a whole selectModel grid) or one made here, of all rows.
+ */
+function hierarchicalLabels(job: FitJob): Int32Array {
+  const k = job.options.nComponents;
+  const labels = (job.starts ??= new StartSet(job.data, job.weights, job.seed, HIERARCHICAL_BUDGET)).hierarchicalStart(k);
+  if (labels === null) {
+    throw new GaussianMixtureError(
+      'ILL_DEFINED_COVARIANCE',
+      `init 'hc' cannot split the rows into nComponents = ${k} groups: they have fewer than ${k} distinct values${job.weights ? ' among those with positive weight' : ''}. Use fewer components.`,
+    );
+  }
+  return labels;
 }
 
 /**

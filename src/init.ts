@@ -26,6 +26,12 @@ export interface InitContext {
 }
 
 /**
+ * The initialisations initialEstimate computes by itself; the fit driver resolves 'auto' and 'hc'
+ * from the candidate starts a StartSet shares (fit.ts).
+ */
+export type EstimateInit = Exclude<InitOption, 'auto' | 'hc'>;
+
+/**
  * Initial parameters for one EM run.
  * - 'kmeans': Lloyd's k-means from k-means++ seeds; parameters of the resulting partition.
  * - 'kmeans++': k-means++ seeds, every row assigned to its nearest seed (one assignment, no Lloyd).
@@ -35,7 +41,7 @@ export interface InitContext {
  * - { weights?, means?, covariances? }: given parts are used as they are; missing ones come from the
  *   partition by nearest given mean (when means are given) or from 'kmeans'.
  */
-export function initialEstimate(init: Exclude<InitOption, 'auto'>, ctx: InitContext): Estimate {
+export function initialEstimate(init: EstimateInit, ctx: InitContext): Estimate {
   if (typeof init === 'string' || 'labels' in init) return fromResponsibilities(initialResponsibilities(init, ctx), ctx);
   return fromParts(init, ctx);
 }
@@ -44,7 +50,7 @@ export function initialEstimate(init: Exclude<InitOption, 'auto'>, ctx: InitCont
 export type PartitionInit = InitStrategy | { labels: ArrayLike<number> };
 
 /** The responsibilities (X.rows x k, row-major) a strategy starts from (initialEstimate describes them). */
-export function initialResponsibilities(init: Exclude<PartitionInit, 'auto'>, ctx: InitContext): Float64Array {
+export function initialResponsibilities(init: Exclude<PartitionInit, 'auto' | 'hc'>, ctx: InitContext): Float64Array {
   const { X, k, rng } = ctx;
   if (typeof init !== 'string') return oneHot(checkLabels(init.labels, X.rows, k), k);
   switch (init) {

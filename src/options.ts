@@ -36,7 +36,7 @@ export interface InitParameters {
   covariances?: unknown;
 }
 
-export type InitStrategy = 'auto' | 'kmeans' | 'kmeans++' | 'random' | 'random_from_data';
+export type InitStrategy = 'auto' | 'hc' | 'kmeans' | 'kmeans++' | 'random' | 'random_from_data';
 export type InitOption = InitStrategy | { labels: ArrayLike<number> } | InitParameters;
 export type BackendOption = 'auto' | 'wasm' | 'wasm-scalar' | 'js';
 
@@ -60,8 +60,9 @@ export interface GaussianMixtureOptions {
   nInit?: number;
   /**
    * Initialisation. Default 'auto': short EM runs from mclust's hierarchical start and from several
-   * k-means starts, the best continued to convergence (emEM). Also 'kmeans', 'kmeans++', 'random',
-   * 'random_from_data', `{ labels }` or `{ weights?, means?, covariances? }`.
+   * k-means starts, the best continued to convergence (emEM). Also 'hc' (mclust's own default: EM
+   * from the hierarchical partition alone, one start, so nInit must be 1), 'kmeans', 'kmeans++',
+   * 'random', 'random_from_data', `{ labels }` or `{ weights?, means?, covariances? }`.
    */
   init?: InitOption;
   /** Seed of every random choice (uint32). Default: a random seed (scikit-learn's random_state=None). */
@@ -134,7 +135,7 @@ export const DEFAULTS = {
 } as const satisfies Partial<GaussianMixtureOptions>;
 
 const KNOWN = new Set([...Object.keys(DEFAULTS), 'seed', 'onIteration', 'signal']);
-const INIT_STRATEGIES: readonly string[] = ['auto', 'kmeans', 'kmeans++', 'random', 'random_from_data'];
+const INIT_STRATEGIES: readonly string[] = ['auto', 'hc', 'kmeans', 'kmeans++', 'random', 'random_from_data'];
 const BACKENDS: readonly string[] = ['auto', 'wasm', 'wasm-scalar', 'js'];
 const MISSING_VALUES: readonly string[] = ['error', 'em'];
 
@@ -182,6 +183,10 @@ export function resolveOptions(options: GaussianMixtureOptions = {}): ResolvedOp
     throw new TypeError(`signal must be an AbortSignal, got ${describe(o.signal)}.`);
   }
   validateInitShape(o.init);
+  if (o.init === 'hc' && o.nInit !== 1) {
+    // The tree, and so the start, is the same in every restart: restarts would repeat one fit.
+    throw new RangeError(`nInit must be 1 with init 'hc' (mclust's hierarchical partition is one start per nComponents), got ${o.nInit}; for several starts use init 'auto'.`);
+  }
   return o;
 }
 

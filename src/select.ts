@@ -12,7 +12,7 @@ import { LocalEngine } from './em.js';
 import { MCLUST_MODELS, isIterativeModel, mclustParameterCount } from './covariance-models.js';
 import type { Mixture } from './params.js';
 import { collapseReason, collapsedComponent } from './collapse.js';
-import { StartSet } from './starts.js';
+import { GRID_BUDGET, HIERARCHICAL_BUDGET, StartSet } from './starts.js';
 import type { RankingContext } from './start-ranking.js';
 import { REFERENCE_TYPE, rankedStarts, referenceRuns } from './start-ranking.js';
 import { meanColumnVariance } from './kmeans.js';
@@ -157,7 +157,8 @@ export async function selectModel(X: MatrixInput, options: SelectionOptions = {}
       if (!jobs.has(key)) jobs.set(key, resolveOptions({ ...base, seed, nComponents: k, covarianceType }));
     }
   }
-  const starts = new StartSet(data, null, seed);
+  // init 'hc': one tree of all rows serves every candidate, and nothing else is drawn.
+  const starts = new StartSet(data, null, seed, resolved.init === 'hc' ? HIERARCHICAL_BUDGET : GRID_BUDGET);
   const variance = meanColumnVariance(data);
   // Threads beyond the cores only share them.
   const workers = Math.min(await resolveWorkerCount(shared.workers ?? 1), jobs.size, await coreCount());

@@ -45,6 +45,8 @@ export interface StartBudget {
    */
   moveWork?: number;
   maxMoves?: number;
+  /** init 'hc': the hierarchical partition is the only candidate (no k-means or random-row draws). */
+  hierarchicalOnly?: boolean;
 }
 
 /**
@@ -95,6 +97,12 @@ export const SINGLE_FIT_BUDGET: StartBudget = {
 export const GRID_BUDGET: StartBudget = {
   shortRun: GRID_SHORT_RUN, startWork: 0, maxStarts: MIN_STARTS, finishWork: 0, minSurvivors: 3, maxSurvivors: 3, margin: 10, sampleRows: START_SAMPLE_ROWS,
 };
+
+/**
+ * init 'hc' (a single fit, or every candidate of a grid): mclust's hierarchical partition of all rows,
+ * nothing drawn and no subsample of the data (the tree itself is grown on at most HC_MAX_ROWS of them).
+ */
+export const HIERARCHICAL_BUDGET: StartBudget = { ...GRID_BUDGET, sampleRows: Infinity, hierarchicalOnly: true };
 
 /** Everything a StartSet computed for a grid, in a form that can be posted to a worker. */
 export interface StartTable {
@@ -181,7 +189,7 @@ export class StartSet {
     } else {
       const hc = this.hierarchical(K);
       if (hc) all.push(hc);
-      all.push(...this.drawn(K, restart));
+      if (!this.budget.hierarchicalOnly) all.push(...this.drawn(K, restart));
     }
     const seen = new Set<string>();
     const out = all.filter((labels) => {
@@ -216,6 +224,7 @@ export class StartSet {
    * the work selectModel's thread does while a worker grows the tree (treeRequest).
    */
   draw(Ks: readonly number[], restarts: number): void {
+    if (this.budget.hierarchicalOnly) return;
     for (const K of Ks) for (let r = 0; r < restarts; r++) if (K > 1) this.drawn(K, r);
   }
 
@@ -272,6 +281,15 @@ export class StartSet {
 
   private iterationCost(K: number): number {
     return this.rows.rows * K * this.rows.cols * this.rows.cols;
+  }
+
+  /**
+   * mclust's hierarchical partition of the rows into K groups (hclass(hc(X), K)); for K = 1 the one
+   * group. null when the rows (with positive weight) have fewer than K distinct values.
+   */
+  hierarchicalStart(K: number): Int32Array | null {
+    if (K === 1) return this.partitions(1, 0)[0];
+    return this.hasHierarchical(K) ? this.partitions(K, 0)[0] : null;
   }
 
   /** Whether partitions(K, ...) starts with the hierarchical partition. */

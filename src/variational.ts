@@ -85,7 +85,7 @@ export class VariationalEstimator implements FitEstimator<Variational> {
   }
 
   /** scikit-learn's `_initialize`: the posterior from the responsibilities of a partition (or 'random'). */
-  initialize(init: Exclude<PartitionInit, 'auto'>, ctx: InitContext): Variational {
+  initialize(init: Exclude<PartitionInit, 'auto' | 'hc'>, ctx: InitContext): Variational {
     const { stats, centres } = responsibilityStatistics(initialResponsibilities(init, ctx), ctx);
     const out = allocateVariational(this.type, this.k, this.d, this.priorType);
     this.posterior(stats, centres, out, 'at initialisation');

@@ -67,6 +67,8 @@ describe('command line arguments', () => {
     [['fit', irisPath, '--criterion', 'xic'], /--criterion: expected bic, icl or aic, got 'xic'/],
     [['fit', irisPath, '--seed', '-1'], /--seed/],
     [['fit', irisPath, '--n-init', '1.5'], /--n-init: .*'1.5'/],
+    [['fit', irisPath, '--init', 'kmeans'], /--init: expected auto or hc, got 'kmeans'/],
+    [['fit', irisPath, '--init', 'hc', '--n-init', '2'], /--n-init: --init hc is one start per candidate, so --n-init must be 1, got 2/],
     [['fit', irisPath, '--tol', '0'], /--tol: expected a number > 0, got '0'/],
     [['fit', irisPath, '--max-iter', 'x'], /--max-iter: .*'x'/],
     [['fit', irisPath, '--columns', 'sepal_length,nope'], /--columns: no column 'nope'/],
@@ -176,6 +178,13 @@ describe('fit outputs and predict', () => {
     expect(j.weights.reduce((s: number, w: number) => s + w, 0)).toBeCloseTo(1, 12);
     expect(j.means).toHaveLength(j.nComponents);
     expect(j).not.toHaveProperty('adjustedRandIndex');
+  });
+
+  it("--init hc: Mclust's start alone; on iris with all 14 models, Mclust's choice VEV, 2", () => {
+    // Reference: Mclust(iris[, 1:4], G = 1:9) chooses VEV with 2 components (test/fixtures/mclust/mclust-select-iris.json).
+    const j = fitJson(irisPath, '--type', 'mclust', '--init', 'hc', '--label-column', 'species');
+    expect([j.covarianceType, j.nComponents]).toEqual(['VEV', 2]);
+    expect(j.selection).toHaveLength(14 * 9);
   });
 
   it('--workers 2 (started while the file is read) gives the --workers 1 output, and the process ends', () => {

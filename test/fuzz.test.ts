@@ -44,7 +44,7 @@ const caseArb = fc.record({
   kind: fc.constantFrom(...valueKinds),
   draws: fc.array(fc.double({ min: -1, max: 1, noNaN: true }), { minLength: 240, maxLength: 240 }),
   covarianceType: fc.constantFrom(...COVARIANCE_TYPES),
-  init: fc.constantFrom('auto', 'kmeans', 'kmeans++', 'random', 'random_from_data'),
+  init: fc.constantFrom('auto', 'hc', 'kmeans', 'kmeans++', 'random', 'random_from_data'),
   maxIter: fc.integer({ min: 0, max: 30 }),
   regCovar: fc.constantFrom(0, 1e-6, 1e-2),
   nInit: fc.integer({ min: 1, max: 2 }),
@@ -75,7 +75,9 @@ describe('fuzzing fit / predict', () => {
         const controller = new AbortController();
         if (c.abort === 'before') controller.abort();
         const options: GaussianMixtureOptions = {
-          nComponents: c.k, covarianceType: c.covarianceType, init: c.init, maxIter: c.maxIter, regCovar: c.regCovar, nInit: c.nInit,
+          nComponents: c.k, covarianceType: c.covarianceType, init: c.init, maxIter: c.maxIter, regCovar: c.regCovar,
+          // init 'hc' is one start: nInit > 1 is refused by the constructor (test/hc-init.test.ts).
+          nInit: c.init === 'hc' ? 1 : c.nInit,
           backend: c.backend, onDegenerate: c.onDegenerate, seed: c.seed, signal: controller.signal,
           onIteration: typeof c.abort === 'number' ? ({ iter }) => void (iter >= (c.abort as number) && controller.abort()) : undefined,
         };

@@ -116,6 +116,16 @@ describe('workers: 2 equals workers: 1', () => {
     expect(activeWorkerCount()).toBe(0);
   });
 
+  it("selectModel with init 'hc' and workers: 2 gives the one-thread table (the workers get the tree's partitions only)", async () => {
+    const Xs = blobs(800, 2, 3, 25);
+    const opts = { nComponents: [1, 2, 3, 4], covarianceTypes: ['full', 'EVE', 'EII'] as Src.CovarianceType[], init: 'hc' as const, seed: 6 };
+    const one = await built.selectModel(Xs, opts);
+    const two = await built.selectModel(Xs, { ...opts, workers: 2 });
+    expect(two.table).toEqual(one.table);
+    expect(two.best.means).toEqual(one.best.means);
+    expect(activeWorkerCount()).toBe(0);
+  });
+
   it('prestarted workers are taken by the next pool (same table); releaseSpareWorkers ends the ones left', async () => {
     const Xs = blobs(800, 2, 3, 21);
     const opts = { nComponents: [1, 2, 3], covarianceTypes: ['full', 'spherical'] as Src.CovarianceType[], seed: 4 };

@@ -27,7 +27,9 @@ fit options:
                            mclust's EII ... VVV, or 'mclust' for all 14 (default full,tied,diag,spherical)
   --criterion bic|icl|aic  model choice, lower is better (default bic)
   --seed N                 seed of every random choice, 0..4294967295 (default 1)
-  --n-init N               EM restarts per candidate (default 1)
+  --init auto|hc           starts: auto (default: mclust's hierarchical start, k-means and random
+                           partitions, the best kept) or hc (the hierarchical start alone, as Mclust)
+  --n-init N               EM restarts per candidate (default 1; 1 with --init hc)
   --tol X                  stop EM when the mean log-likelihood per row changes by less than X
                            (default: selectModel's rule, a remaining gain below 0.01 in total)
   --max-iter N             EM iterations per candidate at most (default 1000)
@@ -61,6 +63,8 @@ export interface FitArgs {
   types: CovarianceType[] | 'mclust';
   criterion: Criterion;
   seed: number;
+  /** 'auto' or 'hc' (SelectionOptions.init). */
+  init: 'auto' | 'hc';
   nInit: number;
   tol?: number;
   maxIter?: number;
@@ -99,6 +103,7 @@ const FIT_OPTIONS: Options = {
   criterion: { type: 'string' },
   seed: { type: 'string' },
   'n-init': { type: 'string' },
+  init: { type: 'string' },
   tol: { type: 'string' },
   'max-iter': { type: 'string' },
   'no-race': { type: 'boolean' },
@@ -199,6 +204,10 @@ export function parseCommand(argv: string[]): Command {
       throw new UsageError(`--criterion: expected bic, icl or aic, got '${criterion}'.`);
     }
     const workers = v.workers as string | undefined;
+    const init = (v.init as string | undefined) ?? 'auto';
+    if (init !== 'auto' && init !== 'hc') throw new UsageError(`--init: expected auto or hc, got '${init}'.`);
+    const nInit = v['n-init'] === undefined ? 1 : integer('n-init', v['n-init'] as string, 1, 1000);
+    if (init === 'hc' && nInit !== 1) throw new UsageError(`--n-init: --init hc is one start per candidate, so --n-init must be 1, got ${nInit}.`);
     return {
       command: 'fit',
       file: oneFile(positionals, 'fit'),
@@ -206,7 +215,8 @@ export function parseCommand(argv: string[]): Command {
       types: v.type === undefined ? DEFAULT_TYPES : parseTypes(v.type as string),
       criterion,
       seed: v.seed === undefined ? 1 : integer('seed', v.seed as string, 0, 0xffffffff),
-      nInit: v['n-init'] === undefined ? 1 : integer('n-init', v['n-init'] as string, 1, 1000),
+      init,
+      nInit,
       tol: v.tol === undefined ? undefined : positiveNumber('tol', v.tol as string),
       maxIter: v['max-iter'] === undefined ? undefined : integer('max-iter', v['max-iter'] as string, 1, 1_000_000),
       race: v['no-race'] !== true,

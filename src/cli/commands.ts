@@ -75,7 +75,7 @@ function fullCovariances(model: GaussianMixture, d: number): Float64Array {
 }
 
 /** Model selection on `table`; the progress line counts candidates. */
-type SelectArgs = Pick<FitArgs, 'k' | 'types' | 'criterion' | 'seed' | 'nInit' | 'workers' | 'tol' | 'maxIter' | 'race'>;
+type SelectArgs = Pick<FitArgs, 'k' | 'types' | 'criterion' | 'seed' | 'init' | 'nInit' | 'workers' | 'tol' | 'maxIter' | 'race'>;
 
 async function select(table: Table, file: string, a: SelectArgs, io: Output): Promise<FitResult> {
   for (const note of table.notes) io.err(`${file}: ${note}\n`);
@@ -86,6 +86,7 @@ async function select(table: Table, file: string, a: SelectArgs, io: Output): Pr
     covarianceTypes: a.types,
     criterion: a.criterion,
     seed: a.seed,
+    init: a.init,
     nInit: a.nInit,
     workers: a.workers,
     race: a.race,
@@ -210,7 +211,7 @@ export async function predictCommand(a: PredictArgs, io: Output): Promise<void> 
 }
 
 const DEMO_SETTINGS: SelectArgs = {
-  k: [1, 2, 3, 4, 5, 6], types: ['full', 'tied', 'diag', 'spherical'], criterion: 'bic', seed: 1, nInit: 1, workers: 1, race: true,
+  k: [1, 2, 3, 4, 5, 6], types: ['full', 'tied', 'diag', 'spherical'], criterion: 'bic', seed: 1, init: 'auto', nInit: 1, workers: 1, race: true,
 };
 
 /** The embedded Old Faithful and iris data (package root data/), as `gmm-wasm fit` with K = 1..6 shows them. */
