@@ -139,8 +139,9 @@ export async function fitMixture<P extends Mixture = Mixture>(job: FitJob<P>): P
       // Only maximum likelihood (P = Mixture) accepts init 'auto' (FitJob.estimator).
       run = (await autoRun(job as FitJob, r, { ...settings, init: r }, reseeder)) as AutoRun<P>;
     } else {
-      const init = o.init === 'hc' ? { labels: hierarchicalLabels(job) } : o.init;
-      const start = estimator.initialize(init, { X: (dense ??= asRows(data)), weights, k, type: o.covarianceType, regCovar: o.regCovar, rng: runRng, backend, handle });
+      const X = (dense ??= asRows(data));
+      const init = o.init === 'hc' ? { labels: hierarchicalLabels(job, X) } : o.init;
+      const start = estimator.initialize(init, { X, weights, k, type: o.covarianceType, regCovar: o.regCovar, rng: runRng, backend, handle });
       run = await runEm(engine, estimator, start, { ...settings, init: r });
     }
     if (best === null || run.lowerBound > best.lowerBound) best = run;
@@ -170,12 +171,12 @@ export async function fitMixture<P extends Mixture = Mixture>(job: FitJob<P>): P
 }
 
 /**
- * init 'hc': mclust's hierarchical partition into nComponents groups, from the job's StartSet (one tree
- * for a whole selectModel grid) or one made here, of all rows.
+ * init 'hc': mclust's hierarchical partition of `rows` (the job's data, dense) into nComponents groups,
+ * from the job's StartSet (one tree for a whole selectModel grid) or one made here.
  */
-function hierarchicalLabels(job: FitJob): Int32Array {
+function hierarchicalLabels(job: FitJob, rows: Rows): Int32Array {
   const k = job.options.nComponents;
-  const labels = (job.starts ??= new StartSet(job.data, job.weights, job.seed, HIERARCHICAL_BUDGET)).hierarchicalStart(k);
+  const labels = (job.starts ??= new StartSet(rows, job.weights, job.seed, HIERARCHICAL_BUDGET)).hierarchicalStart(k);
   if (labels === null) {
     throw new GaussianMixtureError(
       'ILL_DEFINED_COVARIANCE',
