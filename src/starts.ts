@@ -189,7 +189,7 @@ export class StartSet {
     } else {
       const hc = this.hierarchical(K);
       if (hc) all.push(hc);
-      if (!this.budget.hierarchicalOnly) all.push(...this.drawn(K, restart));
+      all.push(...this.drawn(K, restart));
     }
     const seen = new Set<string>();
     const out = all.filter((labels) => {
@@ -202,8 +202,9 @@ export class StartSet {
     return out;
   }
 
-  /** The k-means, then the random-row partitions for K > 1 components in restart `restart` (cached). */
+  /** The k-means, then the random-row partitions for K > 1 components in restart `restart` (cached; none for init 'hc'). */
   private drawn(K: number, restart: number): Int32Array[] {
+    if (this.budget.hierarchicalOnly) return [];
     const key = `${K}/${restart}`;
     let out = this.draws.get(key);
     if (out) return out;
@@ -224,7 +225,6 @@ export class StartSet {
    * the work selectModel's thread does while a worker grows the tree (treeRequest).
    */
   draw(Ks: readonly number[], restarts: number): void {
-    if (this.budget.hierarchicalOnly) return;
     for (const K of Ks) for (let r = 0; r < restarts; r++) if (K > 1) this.drawn(K, r);
   }
 
